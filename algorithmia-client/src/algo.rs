@@ -1,0 +1,332 @@
+//! Calling algorithms: the [`Algorithm`] handle, its options and output modes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::Method;
+use serde::Serialize;
+
+use crate::algo_ref::{AlgoRef, AlgoRefError};
+use crate::client::{Client, RequestSpec, RetryClass, read_body};
+use crate::error::{Error, Result};
+use crate::input::AlgoInput;
+use crate::response::{AlgoResponse, AsyncResponse, DecodeContext, RawResponse};
+use crate::wire;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Envelope {}
+    impl Sealed for super::Raw {}
+    impl Sealed for super::Void {}
+}
+
+/// How the API returns a call's result, chosen with [`Algorithm::output`]. The mode fixes the
+/// type that `pipe` returns.
+pub trait OutputMode: sealed::Sealed + Copy + Send + Sync + fmt::Debug + 'static {
+    /// What `pipe` returns in this mode.
+    type Response: Send + 'static;
+    #[doc(hidden)]
+    fn query_value() -> Option<&'static str>;
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn decode(context: DecodeContext<'_>) -> Result<Self::Response>;
+}
+
+/// The default mode: the JSON envelope with result and metadata, decoded into [`AlgoResponse`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Envelope;
+
+/// `output=raw`: the algorithm's output with no envelope, as [`RawResponse`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Raw;
+
+/// `output=void`: start the call and return at once with its request id, as [`AsyncResponse`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Void;
+
+impl OutputMode for Envelope {
+    type Response = AlgoResponse;
+    fn query_value() -> Option<&'static str> {
+        None
+    }
+    #[allow(private_interfaces)]
+    fn decode(context: DecodeContext<'_>) -> Result<AlgoResponse> {
+        context.into_algo_response()
+    }
+}
+
+impl OutputMode for Raw {
+    type Response = RawResponse;
+    fn query_value() -> Option<&'static str> {
+        Some("raw")
+    }
+    #[allow(private_interfaces)]
+    fn decode(context: DecodeContext<'_>) -> Result<RawResponse> {
+        context.into_raw_response()
+    }
+}
+
+impl OutputMode for Void {
+    type Response = AsyncResponse;
+    fn query_value() -> Option<&'static str> {
+        Some("void")
+    }
+    #[allow(private_interfaces)]
+    fn decode(context: DecodeContext<'_>) -> Result<AsyncResponse> {
+        context.into_async_response()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Options {
+    timeout: Option<Duration>,
+    stdout: Option<bool>,
+    query: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+/// A handle to one algorithm, with the options its calls are made with.
+///
+/// Cheap to clone and immutable: each option method returns a new handle, so a configured handle
+/// can be shared between tasks.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use algorithmia_client::{Client, Raw};
+///
+/// # async fn run(client: Client) -> Result<(), algorithmia_client::Error> {
+/// let hello = client.algo("demo/Hello/0.1.*").timeout(Duration::from_secs(30));
+/// let text = hello.pipe("world").await?;            // text in, AlgoResponse out
+/// let raw = hello.output(Raw).pipe("world").await?; // the bare result bytes
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct Algorithm<M: OutputMode = Envelope> {
+    client: Client,
+    reference: Arc<Result<AlgoRef, AlgoRefError>>,
+    options: Options,
+    mode: M,
+}
+
+impl<M: OutputMode> Clone for Algorithm<M> {
+    fn clone(&self) -> Self {
+        Algorithm {
+            client: self.client.clone(),
+            reference: Arc::clone(&self.reference),
+            options: self.options.clone(),
+            mode: self.mode,
+        }
+    }
+}
+
+impl<M: OutputMode> fmt::Debug for Algorithm<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Algorithm")
+            .field("reference", &self.reference)
+            .field("options", &self.options)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// Check a timeout against the API's range: more than zero, at most 3000 s.
+pub(crate) fn check_algo_timeout(timeout: Duration) -> Result<()> {
+    if timeout.is_zero() || timeout > Duration::from_secs(wire::MAX_ALGO_TIMEOUT_SECS) {
+        return Err(Error::config(format!(
+            "an algorithm timeout must be more than 0 and at most {} s, not {timeout:?}",
+            wire::MAX_ALGO_TIMEOUT_SECS
+        )));
+    }
+    Ok(())
+}
+
+/// The `timeout` query value: whole seconds, rounded up so the algorithm gets at least what was asked.
+fn timeout_secs(timeout: Duration) -> u64 {
+    timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0)
+}
+
+/// The HTTP timeout of a call: the algorithm's timeout (or the API's default) plus the margin.
+pub(crate) fn http_timeout(algo_timeout: Option<Duration>, margin: Duration) -> Duration {
+    let secs = algo_timeout
+        .map(timeout_secs)
+        .unwrap_or(wire::DEFAULT_ALGO_TIMEOUT_SECS);
+    Duration::from_secs(secs) + margin
+}
+
+impl Algorithm<Envelope> {
+    pub(crate) fn new(client: Client, reference: Result<AlgoRef, AlgoRefError>) -> Self {
+        Algorithm {
+            client,
+            reference: Arc::new(reference),
+            options: Options::default(),
+            mode: Envelope,
+        }
+    }
+}
+
+impl<M: OutputMode> Algorithm<M> {
+    /// The algorithm reference, or why it did not parse.
+    pub fn reference(&self) -> Result<&AlgoRef, &AlgoRefError> {
+        self.reference.as_ref().as_ref()
+    }
+
+    /// The server-side timeout (at most 3000 s, sent in whole seconds, rounded up). The HTTP
+    /// request is given this plus the client's margin, so it is never cut off before the server
+    /// answers.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        if let Err(e) = check_algo_timeout(timeout) {
+            self.options.error = Some(e.to_string());
+        }
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Ask for the algorithm's standard output in the response metadata (honoured for the owner).
+    pub fn stdout(mut self, stdout: bool) -> Self {
+        self.options.stdout = Some(stdout);
+        self
+    }
+
+    /// Choose the output mode: [`Raw`] or [`Void`] (or [`Envelope`], the default).
+    pub fn output<N: OutputMode>(self, mode: N) -> Algorithm<N> {
+        Algorithm {
+            client: self.client,
+            reference: self.reference,
+            options: self.options,
+            mode,
+        }
+    }
+
+    /// Add a query parameter the API understands but this crate has no method for.
+    /// `timeout`, `stdout` and `output` are set with their own methods.
+    pub fn option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let key = key.into();
+        if matches!(key.as_str(), "timeout" | "stdout" | "output") {
+            self.options.error = Some(format!(
+                "set the `{key}` option with its own method, not option()"
+            ));
+        }
+        self.options.query.push((key, value.into()));
+        self
+    }
+
+    /// Call the algorithm. Text goes as `text/plain`, bytes as `application/octet-stream`, and a
+    /// `serde_json::Value` as `application/json` (see [`AlgoInput`]).
+    pub async fn pipe(&self, input: impl Into<AlgoInput>) -> Result<M::Response> {
+        let (body, content_type) = input.into().encode()?;
+        self.send(body, content_type).await
+    }
+
+    /// Call the algorithm with any serialisable value as JSON.
+    pub async fn pipe_json<T: Serialize + ?Sized>(&self, input: &T) -> Result<M::Response> {
+        let body = serde_json::to_vec(input).map_err(Error::serialize)?;
+        self.send(Bytes::from(body), wire::CONTENT_TYPE_JSON).await
+    }
+
+    /// Call the algorithm with JSON that is already serialised. Its syntax is checked first.
+    pub async fn pipe_json_text(&self, json: impl Into<String>) -> Result<M::Response> {
+        self.pipe(AlgoInput::JsonText(json.into())).await
+    }
+
+    async fn send(&self, body: Bytes, content_type: &'static str) -> Result<M::Response> {
+        let reference = self
+            .reference
+            .as_ref()
+            .as_ref()
+            .map_err(|e| Error::InvalidAlgoRef(e.clone()))?;
+        if let Some(message) = &self.options.error {
+            return Err(Error::config(message.clone()));
+        }
+        let inner = &self.client.inner;
+        if body.len() > inner.max_input_bytes {
+            return Err(Error::InputTooLarge {
+                size: body.len(),
+                limit: inner.max_input_bytes,
+            });
+        }
+        let mut url = self.client.url(
+            ["v1", "algo"]
+                .into_iter()
+                .map(std::borrow::Cow::Borrowed)
+                .chain(reference.path_segments()),
+        );
+        let algo_timeout = self.options.timeout.or(inner.default_algo_timeout);
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(timeout) = algo_timeout {
+                query.append_pair("timeout", &timeout_secs(timeout).to_string());
+            }
+            if let Some(stdout) = self.options.stdout {
+                query.append_pair("stdout", if stdout { "true" } else { "false" });
+            }
+            if let Some(output) = M::query_value() {
+                query.append_pair("output", output);
+            }
+            for (k, v) in &self.options.query {
+                query.append_pair(k, v);
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let method = Method::POST;
+        let response = self
+            .client
+            .execute(RequestSpec {
+                method: method.clone(),
+                url: url.clone(),
+                body: Some((body, content_type)),
+                timeout: Some(http_timeout(algo_timeout, inner.timeout_margin)),
+                class: RetryClass::RunsOnce,
+            })
+            .await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_body(&method, &url, response).await?;
+        let algorithm = reference.to_string();
+        M::decode(DecodeContext {
+            algorithm: &algorithm,
+            method: &method,
+            url: &url,
+            status,
+            headers: &headers,
+            body,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_timeout_follows_the_algorithm_timeout() {
+        let margin = Duration::from_secs(10);
+        // A 301 s call gets 311 s: no hidden 30 s cap.
+        assert_eq!(
+            http_timeout(Some(Duration::from_secs(301)), margin),
+            Duration::from_secs(311)
+        );
+        assert_eq!(http_timeout(None, margin), Duration::from_secs(310));
+        assert_eq!(
+            http_timeout(Some(Duration::from_millis(1500)), margin),
+            Duration::from_secs(12)
+        );
+        assert_eq!(
+            http_timeout(Some(Duration::from_secs(3000)), margin),
+            Duration::from_secs(3010)
+        );
+    }
+
+    #[test]
+    fn timeout_range() {
+        assert!(check_algo_timeout(Duration::from_secs(3000)).is_ok());
+        assert!(check_algo_timeout(Duration::from_millis(1)).is_ok());
+        assert!(check_algo_timeout(Duration::ZERO).is_err());
+        assert!(check_algo_timeout(Duration::from_secs(3001)).is_err());
+        assert_eq!(timeout_secs(Duration::from_millis(1)), 1);
+        assert_eq!(timeout_secs(Duration::from_secs(7)), 7);
+    }
+}

@@ -1,0 +1,619 @@
+//! The client: configuration, the connection pool, and the one path every request takes.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use tracing::Instrument;
+use url::Url;
+
+use crate::algo::Algorithm;
+use crate::algo_ref::IntoAlgoRef;
+use crate::auth::{ApiKey, Auth};
+use crate::error::{ApiError, BoxError, Error, Result, TransportError, TransportKind, snippet};
+use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::wire::{self, ErrorEnvelope};
+
+/// Extra time the HTTP request is given beyond the algorithm's own timeout, so that the server's
+/// `TimeoutError` arrives before the client gives up.
+pub const DEFAULT_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
+/// Default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A client for the Algorithmia API.
+///
+/// Cheap to clone: clones share one connection pool and configuration. `Send + Sync`, so one
+/// client serves a whole program.
+///
+/// ```no_run
+/// use algorithmia_client::Client;
+///
+/// # async fn run() -> Result<(), algorithmia_client::Error> {
+/// let client = Client::new("simYourApiKey")?;
+/// let response = client.algo("demo/Hello/0.1.1").pipe("world").await?;
+/// assert_eq!(response.as_text(), Some("Hello world"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    auth: Auth,
+    auth_header: Option<HeaderValue>,
+    pub(crate) default_algo_timeout: Option<Duration>,
+    pub(crate) timeout_margin: Duration,
+    retry: RetryPolicy,
+    pub(crate) max_input_bytes: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .field("auth", &self.inner.auth)
+            .field("default_algo_timeout", &self.inner.default_algo_timeout)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for the public API (`https://api.algorithmia.com`) that authenticates with
+    /// `Simple <api_key>`.
+    pub fn new(api_key: impl Into<ApiKey>) -> Result<Client> {
+        Client::builder().api_key(api_key).build()
+    }
+
+    /// A client configured the way the official clients read the environment:
+    /// `ALGORITHMIA_API_KEY` (else `ALGORITHMIA_BEARER_TOKEN`, else no authentication, for code
+    /// running on the platform) and `ALGORITHMIA_API` for the base URL.
+    pub fn from_env() -> Result<Client> {
+        Client::builder().from_env().build()
+    }
+
+    /// A builder for every other setting.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL requests go to, normalised to end with `/`.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// A handle to an algorithm. The reference is parsed now; a bad one makes every call on the
+    /// handle fail with [`Error::InvalidAlgoRef`] before anything is sent.
+    pub fn algo(&self, reference: impl IntoAlgoRef) -> Algorithm {
+        Algorithm::new(self.clone(), reference.into_algo_ref())
+    }
+
+    /// The URL for `segments` below the base, each segment percent-encoded.
+    pub(crate) fn url<'a, I, S>(&self, segments: I) -> Url
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str> + 'a,
+    {
+        let mut url = self.inner.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    /// Send a request, retrying as `class` allows, and return the response with its status
+    /// unchecked. Every attempt gets a tracing span; the key and the body are never logged.
+    pub(crate) async fn execute(&self, request: RequestSpec) -> Result<reqwest::Response> {
+        let span = tracing::debug_span!(
+            "algorithmia.request",
+            method = %request.method,
+            path = %request.url.path(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        self.execute_with_retries(request).instrument(span).await
+    }
+
+    async fn execute_with_retries(&self, request: RequestSpec) -> Result<reqwest::Response> {
+        let span = tracing::Span::current();
+        let policy = &self.inner.retry;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let started = Instant::now();
+            let outcome = self.send_once(&request).await;
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            span.record("duration_ms", elapsed_ms);
+            let (retry_after, failure) = match outcome {
+                Ok(response) => {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if !request.class.retries_status(status) || attempt >= policy.attempts() {
+                        tracing::debug!(status = status.as_u16(), attempt, elapsed_ms, "response");
+                        return Ok(response);
+                    }
+                    let retry_after = response
+                        .headers()
+                        .get(header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                    (retry_after, Retryable::Response(response))
+                }
+                Err(error) => {
+                    let kind = transport_kind(&error);
+                    let retryable = kind == TransportKind::Connect && attempt < policy.attempts();
+                    if !retryable {
+                        tracing::debug!(attempt, elapsed_ms, error = %error, "request failed");
+                        return Err(Error::Transport(Box::new(TransportError {
+                            method: request.method.to_string(),
+                            path: request.url.path().to_owned(),
+                            kind,
+                            attempts: attempt,
+                            source: Box::new(error),
+                        })));
+                    }
+                    (None, Retryable::Connect(error))
+                }
+            };
+            let Some(delay) = policy.delay(attempt, retry_after) else {
+                // The server asked for a longer pause than the policy allows: report its answer.
+                return match failure {
+                    Retryable::Response(response) => Ok(response),
+                    Retryable::Connect(error) => Err(Error::Transport(Box::new(TransportError {
+                        method: request.method.to_string(),
+                        path: request.url.path().to_owned(),
+                        kind: TransportKind::Connect,
+                        attempts: attempt,
+                        source: Box::new(error),
+                    }))),
+                };
+            };
+            match &failure {
+                Retryable::Response(r) => tracing::debug!(
+                    status = r.status().as_u16(),
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying"
+                ),
+                Retryable::Connect(e) => tracing::debug!(
+                    error = %e,
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "connect failed; retrying"
+                ),
+            }
+            drop(failure);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn send_once(&self, request: &RequestSpec) -> reqwest::Result<reqwest::Response> {
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), request.url.clone());
+        if let Some(auth) = &self.inner.auth_header {
+            builder = builder.header(header::AUTHORIZATION, auth.clone());
+        }
+        if let Some((body, content_type)) = &request.body {
+            builder = builder
+                .header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
+                .body(body.clone());
+        }
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
+        }
+        builder.send().await
+    }
+}
+
+enum Retryable {
+    Response(reqwest::Response),
+    Connect(reqwest::Error),
+}
+
+fn transport_kind(error: &reqwest::Error) -> TransportKind {
+    if error.is_timeout() {
+        TransportKind::Timeout
+    } else if error.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Other
+    }
+}
+
+/// Which failures a request may be retried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryClass {
+    /// May have side effects (an algorithm call): retried only when it cannot have run.
+    RunsOnce,
+    /// GET, HEAD, DELETE and whole-body PUT: also retried on 500, 502 and 504.
+    #[allow(dead_code)]
+    Idempotent,
+}
+
+impl RetryClass {
+    fn retries_status(self, status: StatusCode) -> bool {
+        match status.as_u16() {
+            429 | 503 => true,
+            500 | 502 | 504 => self == RetryClass::Idempotent,
+            _ => false,
+        }
+    }
+}
+
+/// One request, ready to be sent (and re-sent).
+pub(crate) struct RequestSpec {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) body: Option<(Bytes, &'static str)>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) class: RetryClass,
+}
+
+/// Turn a non-success response into [`Error::Api`], taking the message from an
+/// `{"error":{...}}` body, the `X-Error-Message` header, or the status line.
+pub(crate) fn api_error(
+    method: &Method,
+    url: &Url,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Error {
+    let mut error = ApiError {
+        method: method.to_string(),
+        path: url.path().to_owned(),
+        status: status.as_u16(),
+        message: String::new(),
+        error_type: None,
+        code: None,
+        id: None,
+        body_snippet: None,
+    };
+    if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) {
+        error.message = envelope.error.message;
+        error.error_type = envelope.error.error_type;
+        error.code = envelope.error.code;
+        error.id = envelope.error.id;
+    } else if !body.is_empty() {
+        error.body_snippet = Some(snippet(body, 200));
+    }
+    if error.message.is_empty() {
+        error.message = headers
+            .get(wire::HEADER_ERROR_MESSAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                status
+                    .canonical_reason()
+                    .unwrap_or("unknown status")
+                    .to_owned()
+            });
+    }
+    Error::Api(Box::new(error))
+}
+
+/// How requests reach the network: the system's proxy settings, none, or one given proxy.
+#[derive(Debug, Clone, Default)]
+enum ProxySetting {
+    #[default]
+    System,
+    Disabled,
+    Url(String),
+}
+
+/// Builds a [`Client`]. Settings are checked in [`ClientBuilder::build`], which reports the first
+/// invalid one.
+///
+/// ```
+/// use std::time::Duration;
+/// use algorithmia_client::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .base_url("http://127.0.0.1:8080/prefix")
+///     .api_key("simExampleKey")
+///     .user_agent("my-app/1.0")
+///     .connect_timeout(Duration::from_secs(3))
+///     .default_algo_timeout(Duration::from_secs(60))
+///     .retry(RetryPolicy::default().max_attempts(5))
+///     .no_proxy()
+///     .build()?;
+/// assert_eq!(client.base_url().as_str(), "http://127.0.0.1:8080/prefix/");
+/// # Ok::<(), algorithmia_client::Error>(())
+/// ```
+#[must_use]
+#[derive(Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    auth: Auth,
+    user_agent: Option<String>,
+    connect_timeout: Option<Duration>,
+    default_algo_timeout: Option<Duration>,
+    timeout_margin: Option<Duration>,
+    root_certificates: Vec<Vec<u8>>,
+    proxy: ProxySetting,
+    retry: RetryPolicy,
+    max_input_bytes: Option<usize>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("auth", &self.auth)
+            .field("user_agent", &self.user_agent)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("default_algo_timeout", &self.default_algo_timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The API's base URL, with or without a trailing slash; a path prefix is kept.
+    /// Defaults to `https://api.algorithmia.com`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Authenticate with `Authorization: Simple <key>`.
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.auth = Auth::Simple(key.into());
+        self
+    }
+
+    /// Authenticate with `Authorization: Bearer <token>`.
+    pub fn bearer_token(mut self, token: impl Into<ApiKey>) -> Self {
+        self.auth = Auth::Bearer(token.into());
+        self
+    }
+
+    /// Set the authentication outright; [`Auth::None`] sends no `Authorization` header.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Read `ALGORITHMIA_API_KEY`, `ALGORITHMIA_BEARER_TOKEN` and `ALGORITHMIA_API`, with the
+    /// official clients' precedence: a key wins over a token; empty values count as unset.
+    pub fn from_env(mut self) -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        self.auth = match (var("ALGORITHMIA_API_KEY"), var("ALGORITHMIA_BEARER_TOKEN")) {
+            (Some(key), _) => Auth::Simple(ApiKey::new(key)),
+            (None, Some(token)) => Auth::Bearer(ApiKey::new(token)),
+            (None, None) => Auth::None,
+        };
+        if let Some(api) = var("ALGORITHMIA_API") {
+            self.base_url = Some(api);
+        }
+        self
+    }
+
+    /// The `User-Agent` header. Defaults to `algorithmia-client-rust/<version>`.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = Some(agent.into());
+        self
+    }
+
+    /// How long opening a connection may take (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The algorithm timeout sent with calls that set none. Without it, no `timeout` is sent and
+    /// the API's default of 300 s applies.
+    pub fn default_algo_timeout(mut self, timeout: Duration) -> Self {
+        self.default_algo_timeout = Some(timeout);
+        self
+    }
+
+    /// How much longer than the algorithm's timeout the HTTP request may take (default 10 s).
+    pub fn timeout_margin(mut self, margin: Duration) -> Self {
+        self.timeout_margin = Some(margin);
+        self
+    }
+
+    /// Trust an extra root certificate (PEM, one or more certificates), besides the system's.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Send every request through this proxy (`http://`, `https://` or `socks5://`).
+    /// By default the system's proxy settings (`HTTPS_PROXY`, `NO_PROXY`, ...) are honoured.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = ProxySetting::Url(url.into());
+        self
+    }
+
+    /// Ignore the system's proxy settings and connect directly.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::Disabled;
+        self
+    }
+
+    /// How failed requests are retried (see [`RetryPolicy`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest algorithm input sent; larger inputs fail before sending (default 10 MiB, the
+    /// API's own limit).
+    pub fn max_input_bytes(mut self, limit: usize) -> Self {
+        self.max_input_bytes = Some(limit);
+        self
+    }
+
+    /// Check the settings and build the client.
+    pub fn build(self) -> Result<Client> {
+        let base = normalise_base_url(self.base_url.as_deref().unwrap_or(wire::DEFAULT_API_BASE))?;
+        let auth_header = self.auth.header_value()?;
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| format!("algorithmia-client-rust/{}", env!("CARGO_PKG_VERSION")));
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::config("the user agent is not a valid HTTP header value"))?;
+        let mut http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true);
+        // No overall timeout on the client: each request gets its own, derived from what it does,
+        // so that a long algorithm call is never cut off by a hidden default.
+        http = match &self.proxy {
+            ProxySetting::System => http,
+            ProxySetting::Disabled => http.no_proxy(),
+            ProxySetting::Url(url) => http.proxy(
+                reqwest::Proxy::all(url.as_str())
+                    .map_err(|e| Error::config(format!("invalid proxy URL {url:?}: {e}")))?,
+            ),
+        };
+        let mut certificates = Vec::new();
+        for pem in &self.root_certificates {
+            let bundle = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| Error::config(format!("invalid PEM root certificate: {e}")))?;
+            if bundle.is_empty() {
+                return Err(Error::config("a root certificate PEM holds no certificate"));
+            }
+            certificates.extend(bundle);
+        }
+        if !certificates.is_empty() {
+            http = http.tls_certs_merge(certificates);
+        }
+        let http = http.build().map_err(|e| {
+            Error::config(format!("could not set up the HTTP client: {}", chain(&e)))
+        })?;
+        if let Some(timeout) = self.default_algo_timeout {
+            crate::algo::check_algo_timeout(timeout)?;
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                auth: self.auth,
+                auth_header,
+                default_algo_timeout: self.default_algo_timeout,
+                timeout_margin: self.timeout_margin.unwrap_or(DEFAULT_TIMEOUT_MARGIN),
+                retry: self.retry,
+                max_input_bytes: self.max_input_bytes.unwrap_or(wire::MAX_INPUT_BYTES),
+            }),
+        })
+    }
+}
+
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+/// Parse and normalise a base URL: http or https, no query or fragment, path ending in `/`.
+fn normalise_base_url(input: &str) -> Result<Url> {
+    let mut url = Url::parse(input.trim())
+        .map_err(|e| Error::config(format!("invalid base URL {input:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(Error::config(format!(
+            "invalid base URL {input:?}: the scheme must be http or https"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "invalid base URL {input:?}: a base URL has no query or fragment"
+        )));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// Read a whole response body, mapping failures to transport errors.
+pub(crate) async fn read_body(
+    method: &Method,
+    url: &Url,
+    response: reqwest::Response,
+) -> Result<Bytes> {
+    response.bytes().await.map_err(|e: reqwest::Error| {
+        Error::Transport(Box::new(TransportError {
+            method: method.to_string(),
+            path: url.path().to_owned(),
+            kind: transport_kind(&e),
+            attempts: 1,
+            source: Box::new(e) as BoxError,
+        }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalised() {
+        for (input, want) in [
+            (
+                "https://api.algorithmia.com",
+                "https://api.algorithmia.com/",
+            ),
+            (
+                "https://api.algorithmia.com/",
+                "https://api.algorithmia.com/",
+            ),
+            (
+                "http://127.0.0.1:9000/prefix",
+                "http://127.0.0.1:9000/prefix/",
+            ),
+            (
+                "http://127.0.0.1:9000/prefix/",
+                "http://127.0.0.1:9000/prefix/",
+            ),
+        ] {
+            assert_eq!(normalise_base_url(input).unwrap().as_str(), want);
+        }
+        for bad in [
+            "",
+            "api.algorithmia.com",
+            "ftp://x/",
+            "mailto:a@b",
+            "http://x/?a=1",
+        ] {
+            assert!(
+                matches!(normalise_base_url(bad), Err(Error::Config(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn urls_keep_the_prefix_and_encode_segments() {
+        let client = Client::builder()
+            .base_url("http://h/prefix")
+            .build()
+            .unwrap();
+        let url = client.url(["v1", "algo", "o w", "n#?/x"]);
+        assert_eq!(url.as_str(), "http://h/prefix/v1/algo/o%20w/n%23%3F%2Fx");
+    }
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<Client>();
+    }
+}

@@ -1,0 +1,304 @@
+//! The one error type of this crate.
+
+use std::fmt;
+
+use crate::algo_ref::AlgoRefError;
+use crate::wire::Metadata;
+
+/// A boxed error from a lower layer (HTTP stack, JSON, I/O), kept as a `source` so that other
+/// crates' types never appear in this crate's public API.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong when talking to the API.
+///
+/// Match on the variant to tell an algorithm's own failure from the platform refusing the call,
+/// a network problem, or a mistake caught before sending. Every variant's `Display` says what was
+/// attempted, on what, and what came back; none of them contains the API key.
+///
+/// ```
+/// use algorithmia_client::{Client, Error};
+///
+/// # async fn run(client: Client) {
+/// match client.algo("demo/Hello").pipe("world").await {
+///     Ok(response) => println!("{}", response.as_text().unwrap_or_default()),
+///     Err(Error::Algorithm(e)) => eprintln!("the algorithm failed: {} ({:?})", e.message, e.error_type),
+///     Err(e) if e.is_timeout() => eprintln!("gave up waiting: {e}"),
+///     Err(e) => eprintln!("{e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The algorithm ran and raised an error.
+    #[error(transparent)]
+    Algorithm(Box<AlgorithmError>),
+    /// The API refused or failed the request (an HTTP error status).
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The request did not complete: connect failure, timeout, broken connection.
+    #[error(transparent)]
+    Transport(Box<TransportError>),
+    /// A response arrived but its body was not what the API sends.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The algorithm reference does not parse.
+    #[error(transparent)]
+    InvalidAlgoRef(#[from] AlgoRefError),
+    /// A setting of the client or of a call is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The input is larger than the API accepts; nothing was sent.
+    #[error("input of {size} bytes is larger than the limit of {limit} bytes; nothing was sent")]
+    InputTooLarge {
+        /// Size of the encoded input.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The input could not be serialised to JSON; nothing was sent.
+    #[error("could not serialise the input as JSON: {source}")]
+    Serialize {
+        /// What serde reported.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// Shorthand for `Result<T, algorithmia_client::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Algorithm(e) => Some(e.status),
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => e.status,
+            _ => None,
+        }
+    }
+
+    /// Whether the request timed out on the client side, or the algorithm hit its server-side
+    /// timeout (`error_type` `TimeoutError`).
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.kind == TransportKind::Timeout,
+            Error::Algorithm(e) => e.error_type.as_deref() == Some("TimeoutError"),
+            _ => false,
+        }
+    }
+
+    /// Whether the connection could not be established (nothing reached the server).
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.kind == TransportKind::Connect)
+    }
+
+    /// Whether the API answered 404.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// The algorithm's error, when the algorithm itself failed.
+    pub fn algorithm_error(&self) -> Option<&AlgorithmError> {
+        match self {
+            Error::Algorithm(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The API's error, when the platform refused the request.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config(message.into())
+    }
+
+    pub(crate) fn serialize(source: impl Into<BoxError>) -> Self {
+        Error::Serialize {
+            source: source.into(),
+        }
+    }
+}
+
+/// An algorithm ran and raised an error.
+#[derive(Debug, Clone)]
+pub struct AlgorithmError {
+    /// The algorithm that was called, as `owner/name[/version]`.
+    pub algorithm: String,
+    /// The algorithm's message.
+    pub message: String,
+    /// The error class: `InputError`, `AlgorithmError`, `TimeoutError`, ...
+    pub error_type: Option<String>,
+    /// The stack trace, when the caller may see the source.
+    pub stacktrace: Option<String>,
+    /// Metadata sent with the error (duration, stdout, request id).
+    pub metadata: Option<Metadata>,
+    /// The HTTP status it arrived with (200 for the classic envelope, 400 for raw output).
+    pub status: u16,
+}
+
+impl fmt::Display for AlgorithmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "algorithm {} raised {}: {}",
+            self.algorithm,
+            self.error_type.as_deref().unwrap_or("an error"),
+            if self.message.is_empty() {
+                "(no message)"
+            } else {
+                &self.message
+            }
+        )?;
+        if let Some(id) = self.metadata.as_ref().and_then(|m| m.request_id.as_deref()) {
+            write!(f, " (request {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AlgorithmError {}
+
+/// The API refused or failed a request.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The HTTP method of the request.
+    pub method: String,
+    /// The request path, such as `/v1/algo/demo/Hello`.
+    pub path: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The message: from the `{"error":{"message"}}` body, the `X-Error-Message` header, or the
+    /// status line, in that order.
+    pub message: String,
+    /// The error class, when the body named one.
+    pub error_type: Option<String>,
+    /// The numeric error code, when the body carried one (e.g. 2002 unknown API key).
+    pub code: Option<i64>,
+    /// The error instance id, when the body carried one.
+    pub id: Option<String>,
+    /// The start of the body when it was not an error object, to help diagnose proxies and the like.
+    pub body_snippet: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} failed with HTTP {}: {}",
+            self.method, self.path, self.status, self.message
+        )?;
+        if let Some(code) = self.code {
+            write!(f, " (code {code})")?;
+        }
+        if let Some(snippet) = &self.body_snippet {
+            write!(f, "; body: {snippet}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// No connection could be made; the request never reached the server.
+    Connect,
+    /// The client-side timeout elapsed.
+    Timeout,
+    /// The connection broke while sending or receiving.
+    Other,
+}
+
+/// The request did not complete.
+#[derive(Debug)]
+pub struct TransportError {
+    /// The HTTP method of the request.
+    pub method: String,
+    /// The request path.
+    pub path: String,
+    /// What kind of failure.
+    pub kind: TransportKind,
+    /// How many attempts were made.
+    pub attempts: u32,
+    pub(crate) source: BoxError,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportKind::Connect => "could not connect",
+            TransportKind::Timeout => "timed out",
+            TransportKind::Other => "failed",
+        };
+        write!(f, "{} {} {what}", self.method, self.path)?;
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        write!(f, ": {}", self.source)?;
+        let mut cause = self.source.source();
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// A response whose body does not decode.
+#[derive(Debug)]
+pub struct DecodeError {
+    /// What was being decoded, such as `algorithm response` or `void response`.
+    pub what: String,
+    /// The request path.
+    pub path: String,
+    /// The HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// The first part of the body, for diagnosis.
+    pub snippet: String,
+    pub(crate) source: BoxError,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not decode the {} from {}", self.what, self.path)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        write!(f, ": {}", self.source)?;
+        if !self.snippet.is_empty() {
+            write!(f, "; body starts {:?}", self.snippet)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// The first `max` characters of a body, for error messages.
+pub(crate) fn snippet(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(max * 4)]);
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().count() > max || body.len() > max * 4 {
+        out.push('…');
+    }
+    out
+}
