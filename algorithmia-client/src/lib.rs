@@ -65,6 +65,7 @@ mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+pub mod data;
 mod error;
 mod input;
 mod response;
@@ -75,6 +76,7 @@ pub use algo::{Algorithm, Envelope, OutputMode, Raw, Void};
 pub use algo_ref::{AlgoRef, AlgoRefError, IntoAlgoRef, Version};
 pub use auth::{ApiKey, Auth};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT_MARGIN};
+pub use data::{DataUri, DataUriError};
 pub use error::{
     AlgorithmError, ApiError, BoxError, DecodeError, Error, Result, TransportError, TransportKind,
 };

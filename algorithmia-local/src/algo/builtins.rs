@@ -1,0 +1,74 @@
+//! The built-in algorithms: `demo/Hello`, `util/Echo`, `util/Delay` and `util/Fail`.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{AlgoError, AlgorithmDef, Output};
+
+/// The versions every built-in is published at.
+const VERSIONS: [&str; 2] = ["0.1.0", "1.0.0"];
+
+fn published(name: &str) -> AlgorithmDef {
+    VERSIONS
+        .iter()
+        .fold(AlgorithmDef::new(name), |def, v| def.version(v))
+}
+
+/// All built-ins.
+pub(crate) fn all() -> Vec<AlgorithmDef> {
+    vec![hello(), echo(), delay(), fail()]
+}
+
+/// `demo/Hello`: text in, `Hello <input>` out.
+fn hello() -> AlgorithmDef {
+    published("demo/Hello").handler(|input, _ctx| async move {
+        match input.as_text() {
+            Some(name) => Ok(Output::Text(format!("Hello {name}"))),
+            None => Err(AlgoError::input(format!(
+                "demo/Hello takes text, not {} input",
+                input.kind()
+            ))),
+        }
+    })
+}
+
+/// `util/Echo`: returns its input with the same content type.
+fn echo() -> AlgorithmDef {
+    published("util/Echo").handler(|input, _ctx| async move { Ok(Output::from(input)) })
+}
+
+/// `util/Delay`: JSON `{"ms": N, "result": ...}`; waits N ms, then returns `result`.
+fn delay() -> AlgorithmDef {
+    published("util/Delay").handler(|input, _ctx| async move {
+        let Some(Value::Object(fields)) = input.as_json() else {
+            return Err(AlgoError::input(
+                "util/Delay takes JSON {\"ms\": N, \"result\": ...}",
+            ));
+        };
+        let ms = fields
+            .get("ms")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| AlgoError::input("`ms` must be a whole number of milliseconds"))?;
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        Ok(Output::Json(
+            fields.get("result").cloned().unwrap_or(Value::Null),
+        ))
+    })
+}
+
+/// `util/Fail`: JSON `{"message": ..., "error_type": ...}`; raises that error.
+fn fail() -> AlgorithmDef {
+    published("util/Fail").handler(|input, _ctx| async move {
+        let field = |name: &str| {
+            input
+                .as_json()
+                .and_then(|v| v.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let message = field("message").unwrap_or_else(|| "util/Fail was asked to fail".into());
+        let error_type = field("error_type").unwrap_or_else(|| "AlgorithmError".into());
+        Err::<Output, _>(AlgoError::with_type(error_type, message))
+    })
+}

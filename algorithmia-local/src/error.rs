@@ -1,0 +1,78 @@
+//! `AppError`: every failure the server answers with, written as the API's error JSON.
+
+use algorithmia_client::wire::{ErrorBody, ErrorEnvelope, HEADER_ERROR_MESSAGE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// An error response: a status and an `{"error": {...}}` body, with the message repeated in
+/// `X-Error-Message` for HEAD requests, which have no body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AppError {
+    pub(crate) status: StatusCode,
+    pub(crate) body: ErrorBody,
+}
+
+impl AppError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        AppError {
+            status,
+            body: ErrorBody::new(message),
+        }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        AppError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        AppError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// An unexpected failure: the detail goes to the log, the caller gets a generic message.
+    pub(crate) fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+    }
+
+    pub(crate) fn code(mut self, code: i64) -> Self {
+        self.body.code = Some(code);
+        self
+    }
+
+    pub(crate) fn error_type(mut self, error_type: &str) -> Self {
+        self.body.error_type = Some(error_type.to_owned());
+        self
+    }
+}
+
+/// A header-safe copy of a message: visible ASCII and spaces only.
+pub(crate) fn header_text(message: &str) -> HeaderValue {
+    let clean: String = message
+        .chars()
+        .map(|c| {
+            if c == ' ' || c.is_ascii_graphic() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .take(1024)
+        .collect();
+    HeaderValue::from_str(&clean).unwrap_or_else(|_| HeaderValue::from_static("error"))
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let header = header_text(&self.body.message);
+        let mut response = (
+            self.status,
+            axum::Json(ErrorEnvelope {
+                error: self.body,
+                metadata: None,
+            }),
+        )
+            .into_response();
+        response.headers_mut().insert(HEADER_ERROR_MESSAGE, header);
+        response
+    }
+}

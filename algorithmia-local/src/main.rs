@@ -1,0 +1,125 @@
+//! `algorithmia-local`: serve the Algorithmia API v1 on this machine.
+
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use algorithmia_local::{DEFAULT_PORT, DEFAULT_USER, LocalServer};
+use clap::Parser;
+
+/// A local server that speaks the Algorithmia API v1 and hosts real algorithms.
+///
+/// Prints its base URL on stdout once it accepts connections; logs go to stderr (RUST_LOG).
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Address to listen on: ADDR (port 9000) or ADDR:PORT (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: String,
+    /// Directory for hosted data and local connectors (default: a temporary one, removed at exit).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// An accepted API key, optionally with its user (default user `local`). Repeatable.
+    #[arg(long = "api-key", value_name = "KEY[:USER]")]
+    api_keys: Vec<String>,
+    /// Back a connector with an S3-compatible endpoint, e.g. s3=http://127.0.0.1:5000. Repeatable.
+    #[arg(long = "connector", value_name = "NAME=URL")]
+    connectors: Vec<String>,
+    /// Entries per directory listing page.
+    #[arg(long, default_value_t = 1000)]
+    page_size: usize,
+    /// Do not register the built-in algorithms.
+    #[arg(long)]
+    no_builtins: bool,
+}
+
+fn parse_bind(bind: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = bind.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Ok(ip) = bind.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, DEFAULT_PORT));
+    }
+    let with_port = if bind.contains(':') {
+        bind.to_owned()
+    } else {
+        format!("{bind}:{DEFAULT_PORT}")
+    };
+    with_port
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| format!("--bind {bind:?} is not an address"))
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let mut builder = LocalServer::builder()
+        .bind(parse_bind(&args.bind)?)
+        .page_size(args.page_size)
+        .builtins(!args.no_builtins);
+    if let Some(dir) = args.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    let from_env = std::env::var("ALGORITHMIA_LOCAL_API_KEYS").unwrap_or_default();
+    let keys = args
+        .api_keys
+        .iter()
+        .map(String::as_str)
+        .chain(from_env.split(',').map(str::trim).filter(|k| !k.is_empty()));
+    for entry in keys {
+        let (key, user) = entry.split_once(':').unwrap_or((entry, DEFAULT_USER));
+        builder = builder.api_key(key, user);
+    }
+    for entry in &args.connectors {
+        let (name, target) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--connector {entry:?} is not NAME=URL"))?;
+        builder = builder.connector(name, target);
+    }
+    let server = builder.start().map_err(|e| e.to_string())?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", server.base_url()).map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    signals.block_on(async {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .map_err(|e| e.to_string())?;
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+        Ok::<(), String>(())
+    })?;
+    tracing::info!("shutting down");
+    server.shutdown();
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("algorithmia-local: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
