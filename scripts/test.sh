@@ -8,6 +8,10 @@ source scripts/lib/setup.sh
 step "toolchain"
 require_rust_tools
 
+step "peer clients: Python (.venv) and Node (node_modules)"
+setup_python
+setup_node
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

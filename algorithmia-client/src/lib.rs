@@ -85,10 +85,6 @@ pub use response::{AlgoOutput, AlgoResponse, AsyncResponse, RawResponse};
 pub use retry::RetryPolicy;
 pub use wire::{AsyncProtocol, ContentType, Metadata};
 
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;
-
 const _: () = {
     const fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
     assert_send_sync_clone::<Client>();

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{any, post};
+use axum::routing::{any, get, post};
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -14,6 +14,10 @@ use crate::state::AppState;
 pub(crate) fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/algo/{*rest}", post(crate::algo::route::handle))
+        .route(
+            "/v1/algorithms/{owner}/{name}/versions",
+            get(crate::algo::route::versions),
+        )
         .route("/v1/connector/{*rest}", any(crate::data::route::handle))
         .route("/v1/data", any(crate::data::route::handle))
         .route("/v1/data/", any(crate::data::route::handle))

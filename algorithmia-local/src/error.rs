@@ -9,14 +9,14 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AppError {
     pub(crate) status: StatusCode,
-    pub(crate) body: ErrorBody,
+    pub(crate) body: Box<ErrorBody>,
 }
 
 impl AppError {
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         AppError {
             status,
-            body: ErrorBody::new(message),
+            body: Box::new(ErrorBody::new(message)),
         }
     }
 
@@ -67,7 +67,7 @@ impl IntoResponse for AppError {
         let mut response = (
             self.status,
             axum::Json(ErrorEnvelope {
-                error: self.body,
+                error: *self.body,
                 metadata: None,
             }),
         )

@@ -52,6 +52,11 @@ pub use algo::{
 pub use auth::DEFAULT_USER;
 pub use data::{ACL_MY_ALGORITHMS, ACL_PUBLIC, DataApi, DataEntry, DataError};
 
+// The workspace README's examples compile here, where both crates are in scope.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 /// The port the binary listens on when `--bind` names only an address.
 pub const DEFAULT_PORT: u16 = 9000;
 

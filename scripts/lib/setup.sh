@@ -14,3 +14,45 @@ require_rust_tools() {
     || die "clippy is missing and could not be installed (rustup component add clippy)"
   cargo --version
 }
+
+# Install Debian packages when a tool is missing (CI machines run as root with apt).
+apt_install() {
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    step "installing Debian packages: $*"
+    if [ -z "${APT_UPDATED:-}" ]; then
+      apt-get update -qq >/dev/null && APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    return 1
+  fi
+}
+
+# Python test tools in ./.venv, from requirements-test.txt. Reinstalled only when that file changes.
+setup_python() {
+  command -v python3 >/dev/null || apt_install python3 python3-venv python3-pip \
+    || die "python3 is required for the peer tests; install python3 and python3-venv"
+  if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv || { apt_install python3-venv && python3 -m venv .venv; } \
+      || die "could not create .venv (install python3-venv)"
+  fi
+  local stamp=.venv/.requirements.sha
+  local want
+  want=$(sha256sum requirements-test.txt | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt \
+      || die "pip could not install requirements-test.txt"
+    echo "$want" > "$stamp"
+  fi
+  .venv/bin/python -c "import Algorithmia" || die "the Python client did not install"
+}
+
+# npm packages in ./node_modules, from package.json and package-lock.json.
+setup_node() {
+  command -v npm >/dev/null || apt_install nodejs npm \
+    || die "node and npm are required for the peer tests; install nodejs and npm"
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"
+  fi
+  node -e "require('algorithmia')" || die "the Node client did not install"
+}

@@ -205,6 +205,11 @@ impl Registry {
         self.algorithms.get(&(owner.to_owned(), name.to_owned()))
     }
 
+    /// The published versions of `owner/name`, oldest first.
+    pub(crate) fn versions(&self, owner: &str, name: &str) -> Option<&[PublishedVersion]> {
+        self.get(owner, name).map(|h| h.versions.as_slice())
+    }
+
     /// Resolve a reference as the API documents:
     /// none → the latest public version; `1.2.3` → exactly that (public or private);
     /// `1.2.*`, `1.2`, `1.*` → the latest public match; `latestPrivate` → the latest version of

@@ -265,6 +265,44 @@ pub(crate) async fn handle(
     Ok(response)
 }
 
+/// `GET /v1/algorithms/{owner}/{name}/versions`: the published versions, newest first, in the
+/// management API's paged shape (one page; `marker` and `next_link` are null).
+pub(crate) async fn versions(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Path((owner, name)): axum::extract::Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    state.keys.authenticate(&headers)?;
+    let versions = state.registry.versions(&owner, &name).ok_or_else(|| {
+        AppError::not_found(format!("algorithm algo://{owner}/{name} not found")).code(1000)
+    })?;
+    let results: Vec<serde_json::Value> = versions
+        .iter()
+        .rev()
+        .map(|v| {
+            serde_json::json!({
+                "version_info": {
+                    "semantic_version": v.version_string(),
+                    "git_hash": v.git_hash,
+                },
+                "settings": {
+                    "algorithm_callability": match v.visibility {
+                        super::Visibility::Public => "public",
+                        super::Visibility::Private => "private",
+                    },
+                },
+                "resource_type": "algorithm",
+            })
+        })
+        .collect();
+    Ok(axum::Json(serde_json::json!({
+        "marker": null,
+        "next_link": null,
+        "results": results,
+    }))
+    .into_response())
+}
+
 fn envelope_response(output: Output, mut metadata: Metadata, request_id: &str) -> Response {
     let (result, content_type) = match output {
         Output::Json(v) => (v, ContentType::Json),

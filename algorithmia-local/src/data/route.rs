@@ -172,6 +172,16 @@ fn data_type(kind: &str) -> (axum::http::HeaderName, HeaderValue) {
     )
 }
 
+/// A file's bytes are sent as stored; the `Content-Type` follows the caller's `Accept` where
+/// it asks for text or JSON (the Node client decodes the body by it), else octet-stream.
+fn file_content_type(accept: Option<&str>) -> HeaderValue {
+    match accept.map(|a| a.split(';').next().unwrap_or("").trim()) {
+        Some("text/plain") => HeaderValue::from_static("text/plain; charset=utf-8"),
+        Some("application/json") => HeaderValue::from_static("application/json"),
+        _ => HeaderValue::from_static("application/octet-stream"),
+    }
+}
+
 /// `{"name": ..., "acl": ...}`, the body of a directory creation; other fields are ignored.
 #[derive(Deserialize)]
 struct CreateDir {
@@ -214,7 +224,16 @@ pub(crate) async fn handle(
     let target = api.resolve(&data_uri)?;
     match method {
         Method::GET | Method::HEAD => {
-            read(&state, &api, &target, &query, method == Method::HEAD).await
+            let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+            read(
+                &state,
+                &api,
+                &target,
+                &query,
+                method == Method::HEAD,
+                accept,
+            )
+            .await
         }
         Method::PUT => {
             let stream =
@@ -260,6 +279,7 @@ async fn read(
     target: &Target,
     query: &HashMap<String, String>,
     head: bool,
+    accept: Option<&str>,
 ) -> Result<Response, AppError> {
     match api.stat(target).await? {
         None => Err(DataError::NotFound(target.uri.to_string()).into()),
@@ -291,10 +311,7 @@ async fn read(
             let (name, value) = data_type("file");
             headers.insert(name, value);
             headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
+            headers.insert(header::CONTENT_TYPE, file_content_type(accept));
             if let Some(modified) = modified
                 && let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(modified))
             {
