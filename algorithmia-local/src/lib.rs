@@ -103,6 +103,7 @@ impl LocalServer {
             data_dir: None,
             keys: Vec::new(),
             connectors: Vec::new(),
+            s3_credentials: None,
             page_size: wire::DEFAULT_PAGE_SIZE,
             builtins: true,
             algorithms: Vec::new(),
@@ -115,18 +116,37 @@ impl LocalServer {
 
 /// Configures and starts a server.
 #[must_use]
-#[derive(Debug)]
 pub struct LocalServerBuilder {
     bind: SocketAddr,
     data_dir: Option<PathBuf>,
     keys: Vec<(String, String)>,
     connectors: Vec<(String, String)>,
+    s3_credentials: Option<(String, String)>,
     page_size: usize,
     builtins: bool,
     algorithms: Vec<AlgorithmDef>,
     max_upload_bytes: u64,
     upload_idle_timeout: Duration,
     worker_threads: usize,
+}
+
+impl std::fmt::Debug for LocalServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Keys and secrets are counted, never shown.
+        f.debug_struct("LocalServerBuilder")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("api_keys", &self.keys.len())
+            .field("connectors", &self.connectors)
+            .field(
+                "s3_credentials",
+                &self.s3_credentials.as_ref().map(|_| "<redacted>"),
+            )
+            .field("page_size", &self.page_size)
+            .field("builtins", &self.builtins)
+            .field("algorithms", &self.algorithms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LocalServerBuilder {
@@ -154,6 +174,16 @@ impl LocalServerBuilder {
     /// variables. Connectors not named here are directories under the data directory.
     pub fn connector(mut self, name: impl Into<String>, target: impl Into<String>) -> Self {
         self.connectors.push((name.into(), target.into()));
+        self
+    }
+
+    /// Credentials for the S3-backed connectors, instead of the AWS environment variables.
+    pub fn s3_credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+    ) -> Self {
+        self.s3_credentials = Some((access_key_id.into(), secret_access_key.into()));
         self
     }
 
@@ -259,6 +289,12 @@ impl LocalServerBuilder {
         let storage = data::Storage::new(
             root.clone(),
             &backed,
+            self.s3_credentials
+                .as_ref()
+                .map(|(id, secret)| data::store::S3Credentials {
+                    access_key_id: id.clone(),
+                    secret_access_key: secret.clone(),
+                }),
             data::store::UploadLimits {
                 max_bytes: self.max_upload_bytes,
                 idle_timeout: self.upload_idle_timeout,

@@ -87,6 +87,9 @@ impl DataError {
                 uri: u,
                 detail: e.to_string(),
             },
+            StoreError::PermissionDenied(detail) => {
+                DataError::PermissionDenied(format!("{u}: {detail}"))
+            }
             StoreError::Backend(detail) => DataError::Storage { uri: u, detail },
         }
     }
@@ -179,6 +182,7 @@ impl Storage {
     pub(crate) fn new(
         root: PathBuf,
         backed: &[(String, String)],
+        credentials: Option<store::S3Credentials>,
         limits: UploadLimits,
     ) -> io::Result<Storage> {
         let tmp = root.join(".tmp");
@@ -192,7 +196,10 @@ impl Storage {
             tmp,
             backed: backed
                 .iter()
-                .map(|(name, endpoint)| (name.clone(), Store::Object(ObjectBackend::new(endpoint))))
+                .map(|(name, endpoint)| {
+                    let backend = ObjectBackend::new(endpoint, credentials.clone());
+                    (name.clone(), Store::Object(backend))
+                })
                 .collect(),
             limits,
         })

@@ -55,6 +55,8 @@ pub(crate) enum StoreError {
     BodyBroken(String),
     #[error("{0}")]
     Io(#[from] io::Error),
+    #[error("the storage refused access: {0}")]
+    PermissionDenied(String),
     #[error("storage backend: {0}")]
     Backend(String),
 }
@@ -363,9 +365,17 @@ impl Drop for TempGuard {
 pub(crate) const FOLDER_MARKER: &str = ".algorithmia-folder";
 
 /// An S3-compatible endpoint. The first path segment is the bucket.
+/// Credentials for an S3-compatible endpoint. Never printed.
+#[derive(Clone)]
+pub(crate) struct S3Credentials {
+    pub(crate) access_key_id: String,
+    pub(crate) secret_access_key: String,
+}
+
 #[derive(Clone)]
 pub(crate) struct ObjectBackend {
     endpoint: String,
+    credentials: Option<S3Credentials>,
     stores: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<dyn ObjectStore>>>>,
 }
 
@@ -378,19 +388,27 @@ impl std::fmt::Debug for ObjectBackend {
 }
 
 fn backend_error(e: object_store::Error) -> StoreError {
-    match e {
+    match &e {
         object_store::Error::NotFound { .. } => StoreError::NotFound,
         object_store::Error::AlreadyExists { .. } => StoreError::AlreadyExists,
-        other => StoreError::Backend(other.to_string()),
+        object_store::Error::PermissionDenied { .. }
+        | object_store::Error::Unauthenticated { .. } => {
+            StoreError::PermissionDenied(e.to_string())
+        }
+        // object_store reports a missing bucket only as a generic error with S3's code in it.
+        _ if e.to_string().contains("<Code>NoSuchBucket</Code>") => StoreError::NotFound,
+        _ => StoreError::Backend(e.to_string()),
     }
 }
 
 impl ObjectBackend {
-    /// A backend for `endpoint` (e.g. `http://127.0.0.1:5000`), with credentials and region
-    /// from the usual AWS environment variables.
-    pub(crate) fn new(endpoint: &str) -> Self {
+    /// A backend for `endpoint` (e.g. `http://127.0.0.1:5000`), with the given credentials or
+    /// else those of the usual AWS environment variables; the region from the environment or
+    /// `us-east-1`.
+    pub(crate) fn new(endpoint: &str, credentials: Option<S3Credentials>) -> Self {
         ObjectBackend {
             endpoint: endpoint.trim_end_matches('/').to_owned(),
+            credentials,
             stores: Arc::default(),
         }
     }
@@ -413,7 +431,11 @@ impl ObjectBackend {
         {
             builder = builder.with_region("us-east-1");
         }
-        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        if let Some(credentials) = &self.credentials {
+            builder = builder
+                .with_access_key_id(&credentials.access_key_id)
+                .with_secret_access_key(&credentials.secret_access_key);
+        } else if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
             builder = builder.with_skip_signature(true);
         }
         let store: Arc<dyn ObjectStore> = Arc::new(

@@ -10,6 +10,7 @@ mod algo;
 mod binary;
 mod data;
 mod peers;
+mod s3;
 mod safety;
 
 use std::io::{Read, Write};
