@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::Serialize;
 
 use crate::algo_ref::{AlgoRef, AlgoRefError};
-use crate::client::{Client, RequestSpec, RetryClass, read_body};
+use crate::client::{Body, Client, RequestSpec, RetryClass, read_body};
 use crate::error::{Error, Result};
 use crate::input::AlgoInput;
 use crate::response::{AlgoResponse, AsyncResponse, DecodeContext, RawResponse};
@@ -277,7 +277,7 @@ impl<M: OutputMode> Algorithm<M> {
             .execute(RequestSpec {
                 method: method.clone(),
                 url: url.clone(),
-                body: Some((body, content_type)),
+                body: Body::Bytes(body, content_type),
                 timeout: Some(http_timeout(algo_timeout, inner.timeout_margin)),
                 class: RetryClass::RunsOnce,
             })

@@ -20,6 +20,8 @@ use crate::wire::{self, ErrorEnvelope};
 /// Extra time the HTTP request is given beyond the algorithm's own timeout, so that the server's
 /// `TimeoutError` arrives before the client gives up.
 pub const DEFAULT_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
+/// Default overall limit of a Data API metadata operation, and idle limit of a transfer.
+pub const DEFAULT_DATA_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -51,6 +53,8 @@ pub(crate) struct Inner {
     pub(crate) timeout_margin: Duration,
     retry: RetryPolicy,
     pub(crate) max_input_bytes: usize,
+    pub(crate) data_timeout: Duration,
+    pub(crate) transfer_idle_timeout: Duration,
 }
 
 impl fmt::Debug for Client {
@@ -132,11 +136,18 @@ impl Client {
             let outcome = self.send_once(&request).await;
             let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
             span.record("duration_ms", elapsed_ms);
+            let last_attempt = attempt >= policy.attempts() || !request.body.replayable();
             let (retry_after, failure) = match outcome {
-                Ok(response) => {
+                Ok(SendOutcome::LocalIo(path, e)) => {
+                    return Err(Error::Io {
+                        path: path.display().to_string(),
+                        source: e,
+                    });
+                }
+                Ok(SendOutcome::Response(response)) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
-                    if !request.class.retries_status(status) || attempt >= policy.attempts() {
+                    if !request.class.retries_status(status) || last_attempt {
                         tracing::debug!(status = status.as_u16(), attempt, elapsed_ms, "response");
                         return Ok(response);
                     }
@@ -149,7 +160,7 @@ impl Client {
                 }
                 Err(error) => {
                     let kind = transport_kind(&error);
-                    let retryable = kind == TransportKind::Connect && attempt < policy.attempts();
+                    let retryable = kind == TransportKind::Connect && !last_attempt;
                     if !retryable {
                         tracing::debug!(attempt, elapsed_ms, error = %error, "request failed");
                         return Err(Error::Transport(Box::new(TransportError {
@@ -195,7 +206,7 @@ impl Client {
         }
     }
 
-    async fn send_once(&self, request: &RequestSpec) -> reqwest::Result<reqwest::Response> {
+    async fn send_once(&self, request: &RequestSpec) -> reqwest::Result<SendOutcome> {
         let mut builder = self
             .inner
             .http
@@ -203,16 +214,55 @@ impl Client {
         if let Some(auth) = &self.inner.auth_header {
             builder = builder.header(header::AUTHORIZATION, auth.clone());
         }
-        if let Some((body, content_type)) = &request.body {
-            builder = builder
-                .header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
-                .body(body.clone());
+        match &request.body {
+            Body::Empty => {}
+            Body::Bytes(body, content_type) => {
+                builder = builder
+                    .header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
+                    .body(body.clone());
+            }
+            Body::File(path) => {
+                let file = match tokio::fs::File::open(path).await {
+                    Ok(file) => file,
+                    Err(e) => return Ok(SendOutcome::LocalIo(path.clone(), e)),
+                };
+                let length = match file.metadata().await {
+                    Ok(meta) => meta.len(),
+                    Err(e) => return Ok(SendOutcome::LocalIo(path.clone(), e)),
+                };
+                let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+                builder = builder
+                    .header(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(wire::CONTENT_TYPE_BINARY),
+                    )
+                    .header(header::CONTENT_LENGTH, length)
+                    .body(reqwest::Body::wrap_stream(stream));
+            }
+            Body::Stream(slot) => {
+                let body = slot.lock().ok().and_then(|mut b| b.take());
+                if let Some(body) = body {
+                    builder = builder
+                        .header(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static(wire::CONTENT_TYPE_BINARY),
+                        )
+                        .body(body);
+                }
+            }
         }
         if let Some(timeout) = request.timeout {
             builder = builder.timeout(timeout);
         }
-        builder.send().await
+        builder.send().await.map(SendOutcome::Response)
     }
+}
+
+/// What one attempt produced, besides a transport error.
+enum SendOutcome {
+    Response(reqwest::Response),
+    /// The local file to upload could not be read; not retried.
+    LocalIo(std::path::PathBuf, std::io::Error),
 }
 
 enum Retryable {
@@ -236,7 +286,6 @@ pub(crate) enum RetryClass {
     /// May have side effects (an algorithm call): retried only when it cannot have run.
     RunsOnce,
     /// GET, HEAD, DELETE and whole-body PUT: also retried on 500, 502 and 504.
-    #[allow(dead_code)]
     Idempotent,
 }
 
@@ -250,13 +299,44 @@ impl RetryClass {
     }
 }
 
+/// A request body, and whether it can be sent again.
+pub(crate) enum Body {
+    /// No body.
+    Empty,
+    /// Bytes in memory with their content type; cheap to resend.
+    Bytes(Bytes, &'static str),
+    /// A local file, reopened and streamed on every attempt.
+    File(std::path::PathBuf),
+    /// A one-shot stream, taken by the first attempt; never retried.
+    Stream(std::sync::Mutex<Option<reqwest::Body>>),
+}
+
+impl Body {
+    fn replayable(&self) -> bool {
+        !matches!(self, Body::Stream(_))
+    }
+}
+
 /// One request, ready to be sent (and re-sent).
 pub(crate) struct RequestSpec {
     pub(crate) method: Method,
     pub(crate) url: Url,
-    pub(crate) body: Option<(Bytes, &'static str)>,
+    pub(crate) body: Body,
     pub(crate) timeout: Option<Duration>,
     pub(crate) class: RetryClass,
+}
+
+impl RequestSpec {
+    /// A request without a body.
+    pub(crate) fn new(method: Method, url: Url, class: RetryClass) -> Self {
+        RequestSpec {
+            method,
+            url,
+            body: Body::Empty,
+            timeout: None,
+            class,
+        }
+    }
 }
 
 /// Turn a non-success response into [`Error::Api`], taking the message from an
@@ -342,6 +422,8 @@ pub struct ClientBuilder {
     proxy: ProxySetting,
     retry: RetryPolicy,
     max_input_bytes: Option<usize>,
+    data_timeout: Option<Duration>,
+    transfer_idle_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -455,6 +537,20 @@ impl ClientBuilder {
         self
     }
 
+    /// How long a Data API metadata operation (HEAD, listing, create, delete, ACL) may take in
+    /// all (default 60 s). File transfers have no overall limit; see
+    /// [`ClientBuilder::transfer_idle_timeout`].
+    pub fn data_timeout(mut self, timeout: Duration) -> Self {
+        self.data_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a file download may go without receiving data before it fails (default 60 s).
+    pub fn transfer_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.transfer_idle_timeout = Some(timeout);
+        self
+    }
+
     /// Check the settings and build the client.
     pub fn build(self) -> Result<Client> {
         let base = normalise_base_url(self.base_url.as_deref().unwrap_or(wire::DEFAULT_API_BASE))?;
@@ -507,6 +603,8 @@ impl ClientBuilder {
                 timeout_margin: self.timeout_margin.unwrap_or(DEFAULT_TIMEOUT_MARGIN),
                 retry: self.retry,
                 max_input_bytes: self.max_input_bytes.unwrap_or(wire::MAX_INPUT_BYTES),
+                data_timeout: self.data_timeout.unwrap_or(DEFAULT_DATA_TIMEOUT),
+                transfer_idle_timeout: self.transfer_idle_timeout.unwrap_or(DEFAULT_DATA_TIMEOUT),
             }),
         })
     }

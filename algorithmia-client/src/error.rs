@@ -56,6 +56,28 @@ pub enum Error {
         /// The configured limit.
         limit: usize,
     },
+    /// A local file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The local path.
+        path: String,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A data URI does not parse.
+    #[error(transparent)]
+    InvalidDataUri(#[from] crate::data::DataUriError),
+    /// A data path is a directory where a file was expected, or the other way round.
+    #[error("{uri} is a {found}, not a {expected}")]
+    WrongType {
+        /// The URI.
+        uri: String,
+        /// What the operation needs: `file` or `directory`.
+        expected: &'static str,
+        /// What the server says it is.
+        found: String,
+    },
     /// The input could not be serialised to JSON; nothing was sent.
     #[error("could not serialise the input as JSON: {source}")]
     Serialize {

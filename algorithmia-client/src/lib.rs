@@ -75,8 +75,13 @@ pub mod wire;
 pub use algo::{Algorithm, Envelope, OutputMode, Raw, Void};
 pub use algo_ref::{AlgoRef, AlgoRefError, IntoAlgoRef, Version};
 pub use auth::{ApiKey, Auth};
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT_MARGIN};
-pub use data::{DataUri, DataUriError};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DATA_TIMEOUT, DEFAULT_TIMEOUT_MARGIN,
+};
+pub use data::{
+    DataAcl, DataDir, DataEntry, DataFile, DataUri, DataUriError, DirEntry, FileEntry,
+    FileMetadata, IntoDataUri, Progress, TransferFailure, TransferOptions, TransferReport,
+};
 pub use error::{
     AlgorithmError, ApiError, BoxError, DecodeError, Error, Result, TransportError, TransportKind,
 };

@@ -1,5 +1,184 @@
-//! The Data API: data URIs (`data://`, `s3://`, `dropbox://`, ...).
+//! The Data API: files and directories on hosted data (`data://`) and connectors (`s3://`,
+//! `s3+label://`, `dropbox://`, `gs://`, `azureblob://`).
+//!
+//! ```no_run
+//! use algorithmia_client::{Client, DataAcl};
+//! use futures_util::TryStreamExt;
+//!
+//! # async fn run(client: Client) -> Result<(), algorithmia_client::Error> {
+//! let dir = client.dir("data://.my/robots");
+//! if !dir.exists().await? {
+//!     dir.create(DataAcl::Private).await?;
+//! }
+//! dir.file("R2-D2.txt").put_string("beep boop").await?;
+//! let text = client.file("data://.my/robots/R2-D2.txt").get_string().await?;
+//! let names: Vec<String> = dir.files().map_ok(|f| f.name).try_collect().await?;
+//! # Ok(()) }
+//! ```
 
+mod acl;
+mod dir;
+mod file;
+mod transfer;
 mod uri;
 
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use url::Url;
+
+pub use acl::DataAcl;
+pub use dir::{DataDir, DataEntry, DirEntry, FileEntry};
+pub use file::{DataFile, FileMetadata};
+pub use transfer::{Progress, TransferFailure, TransferOptions, TransferReport};
 pub use uri::{CONNECTOR_TYPES, DataUri, DataUriError};
+
+use crate::client::{Client, RequestSpec, api_error, read_body};
+use crate::error::{Error, Result};
+use crate::wire::{ErrorEnvelope, HEADER_DATA_TYPE};
+
+/// Anything `client.file(..)` and `client.dir(..)` accept: a string to parse, or a [`DataUri`].
+pub trait IntoDataUri {
+    /// Parse or pass through.
+    fn into_data_uri(self) -> Result<DataUri, DataUriError>;
+}
+
+impl IntoDataUri for DataUri {
+    fn into_data_uri(self) -> Result<DataUri, DataUriError> {
+        Ok(self)
+    }
+}
+
+impl IntoDataUri for &DataUri {
+    fn into_data_uri(self) -> Result<DataUri, DataUriError> {
+        Ok(self.clone())
+    }
+}
+
+impl IntoDataUri for &str {
+    fn into_data_uri(self) -> Result<DataUri, DataUriError> {
+        self.parse()
+    }
+}
+
+impl IntoDataUri for String {
+    fn into_data_uri(self) -> Result<DataUri, DataUriError> {
+        self.parse()
+    }
+}
+
+impl IntoDataUri for &String {
+    fn into_data_uri(self) -> Result<DataUri, DataUriError> {
+        self.parse()
+    }
+}
+
+/// A parsed URI, or why it did not parse (reported by the first operation).
+pub(crate) type UriSlot = Arc<Result<DataUri, DataUriError>>;
+
+pub(crate) fn uri_of(slot: &UriSlot) -> Result<&DataUri> {
+    slot.as_ref()
+        .as_ref()
+        .map_err(|e| Error::InvalidDataUri(e.clone()))
+}
+
+/// Parse a listing's `last_modified` (`2019-01-09T22:44:31.632Z`).
+pub(crate) fn parse_listing_time(text: &str) -> Option<SystemTime> {
+    humantime::parse_rfc3339_weak(text.trim_end_matches('Z'))
+        .ok()
+        .or_else(|| humantime::parse_rfc3339(text).ok())
+}
+
+impl Client {
+    /// A handle to a file. The URI is parsed now; a bad one fails every operation.
+    pub fn file(&self, uri: impl IntoDataUri) -> DataFile {
+        DataFile::new(self.clone(), Arc::new(uri.into_data_uri()))
+    }
+
+    /// A handle to a directory. The URI is parsed now; a bad one fails every operation.
+    pub fn dir(&self, uri: impl IntoDataUri) -> DataDir {
+        DataDir::new(self.clone(), Arc::new(uri.into_data_uri()))
+    }
+
+    /// `/v1/connector/{connector}/{path}`, each segment percent-encoded.
+    pub(crate) fn data_url(&self, uri: &DataUri) -> Url {
+        self.url(
+            ["v1", "connector", uri.connector()]
+                .into_iter()
+                .chain(uri.segments()),
+        )
+    }
+
+    /// Send a data request; a non-success status becomes [`Error::Api`]. A `Deadline::Data`
+    /// request gets the client's data timeout; a transfer gets none (its body has an idle
+    /// timeout instead).
+    pub(crate) async fn data_request(
+        &self,
+        mut spec: RequestSpec,
+        deadline: Deadline,
+    ) -> Result<reqwest::Response> {
+        if deadline == Deadline::Data {
+            spec.timeout = Some(self.inner.data_timeout);
+        }
+        let method = spec.method.clone();
+        let url = spec.url.clone();
+        let response = self.execute(spec).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_body(&method, &url, response).await.unwrap_or_default();
+        Err(api_error(&method, &url, status, &headers, &body))
+    }
+
+    /// Send a data request and read its (small) JSON answer, honouring an `error` key even on a
+    /// success status.
+    pub(crate) async fn data_json(
+        &self,
+        spec: RequestSpec,
+        deadline: Deadline,
+    ) -> Result<(reqwest::header::HeaderMap, Bytes)> {
+        let method = spec.method.clone();
+        let url = spec.url.clone();
+        let response = self.data_request(spec, deadline).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_body(&method, &url, response).await?;
+        if serde_json::from_slice::<ErrorEnvelope>(&body).is_ok() {
+            return Err(api_error(&method, &url, status, &headers, &body));
+        }
+        Ok((headers, body))
+    }
+}
+
+/// Whether a data request has an overall deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    /// Metadata operations: the client's data timeout.
+    Data,
+    /// Transfers of whole files: no overall deadline.
+    Transfer,
+}
+
+/// The `X-Data-Type` of a response, if any.
+pub(crate) fn data_type(headers: &reqwest::header::HeaderMap) -> Option<&str> {
+    headers.get(HEADER_DATA_TYPE).and_then(|v| v.to_str().ok())
+}
+
+/// Fail unless a response is for a `file` (a missing header is taken as a file).
+pub(crate) fn expect_type(
+    headers: &reqwest::header::HeaderMap,
+    uri: &DataUri,
+    expected: &'static str,
+) -> Result<()> {
+    match data_type(headers) {
+        Some(found) if found != expected => Err(Error::WrongType {
+            uri: uri.to_string(),
+            expected,
+            found: found.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}

@@ -4,6 +4,7 @@
 
 #[cfg(feature = "blocking")]
 mod blocking;
+mod data;
 mod errors;
 mod inputs;
 mod options;

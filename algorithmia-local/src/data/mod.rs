@@ -580,8 +580,6 @@ impl DataApi {
                 {
                     return Err(DataError::AlreadyExists(uri.to_string()));
                 }
-                // The owner's folder appears with its first collection.
-                ensure_parents(&target).await?;
                 target
                     .store
                     .create_dir(&target.path)
@@ -618,8 +616,6 @@ impl DataApi {
                 {
                     return Err(DataError::AlreadyExists(uri.to_string()));
                 }
-                // Local connectors have no fixed top level: create what leads there.
-                ensure_parents(&target).await?;
                 target
                     .store
                     .create_dir(&target.path)
@@ -766,26 +762,4 @@ impl DataApi {
             })
             .collect())
     }
-}
-
-/// Create the parent directories of a target's path in a local store (buckets need none).
-async fn ensure_parents(target: &Target) -> Result<(), DataError> {
-    if !matches!(target.store, Store::Fs(_)) {
-        return Ok(());
-    }
-    let Some((parents, _)) = target.path.rsplit_once('/') else {
-        return Ok(());
-    };
-    let mut path = String::new();
-    for segment in parents.split('/') {
-        if !path.is_empty() {
-            path.push('/');
-        }
-        path.push_str(segment);
-        match target.store.create_dir(&path).await {
-            Ok(()) | Err(StoreError::AlreadyExists) => {}
-            Err(e) => return Err(DataError::from_store(&target.uri, e)),
-        }
-    }
-    Ok(())
 }

@@ -286,10 +286,16 @@ impl FsStore {
         Ok(entries)
     }
 
+    /// Create a directory and any missing parents (callers check parents where the API
+    /// requires them); an existing directory is `AlreadyExists`.
     async fn create_dir(&self, path: &str) -> Result<(), StoreError> {
-        tokio::fs::create_dir(self.full(path))
-            .await
-            .map_err(not_found_as)
+        let full = self.full(path);
+        if let Some(parent) = full.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(not_found_as)?;
+        }
+        tokio::fs::create_dir(full).await.map_err(not_found_as)
     }
 
     async fn delete_file(&self, path: &str) -> Result<(), StoreError> {

@@ -12,6 +12,7 @@ mod data;
 mod peers;
 mod s3;
 mod safety;
+mod sdk_data;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
