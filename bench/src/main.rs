@@ -1,0 +1,69 @@
+//! `algorithmia-bench`: measures our SDK, the server and the peers on loopback, in one run.
+//!
+//! `cargo build --release --workspace && target/release/algorithmia-bench data --size-mib 1024`
+
+mod data;
+mod proc;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Benchmarks of the Algorithmia toolkit, on loopback, in one run")]
+struct Args {
+    #[command(subcommand)]
+    command: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// A large file uploaded and downloaded through our client, beside curl.
+    Data {
+        /// File size in MiB.
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+    },
+    /// (internal) The client side of `data`, in its own process.
+    #[command(hide = true)]
+    DataClient {
+        base_url: String,
+        source: PathBuf,
+        target: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let result = match Args::parse().command {
+        Scenario::Data { size_mib } => data::run(size_mib).map(|r| {
+            println!("| measure | ours | curl |");
+            println!("| --- | --- | --- |");
+            println!(
+                "| upload {} MiB (MiB/s) | {:.0} | {:.0} |",
+                r.size_mib, r.ours_upload_mib_s, r.curl_upload_mib_s
+            );
+            println!(
+                "| download {} MiB (MiB/s) | {:.0} | {:.0} |",
+                r.size_mib, r.ours_download_mib_s, r.curl_download_mib_s
+            );
+            println!("| client peak RSS (MiB) | {:.1} | |", r.client_peak_rss_mib);
+            println!("| server peak RSS (MiB) | {:.1} | |", r.server_peak_rss_mib);
+            if let Ok(json) = serde_json::to_string(&r) {
+                println!("{json}");
+            }
+        }),
+        Scenario::DataClient {
+            base_url,
+            source,
+            target,
+        } => data::client_child(&base_url, &source, &target),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("algorithmia-bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Child processes and their peak memory.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+/// Peak resident memory (`VmHWM`) of a process, in KiB, from `/proc/<pid>/status`.
+pub(crate) fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// A binary built beside this one (same target directory and profile).
+pub(crate) fn sibling(name: &str) -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let path = exe.parent().ok_or("no parent directory")?.join(name);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is missing: build it with `cargo build --release -p {name}`",
+            path.display()
+        ))
+    }
+}
+
+/// A started `algorithmia-local`, killed when dropped.
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base_url: String,
+}
+
+impl Server {
+    pub(crate) fn start(args: &[&str]) -> Result<Server, String> {
+        let mut child = Command::new(sibling("algorithmia-local")?)
+            .args(["--bind", "127.0.0.1:0", "--api-key", "simBench:bench"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("could not start algorithmia-local: {e}"))?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().ok_or("no stdout")?)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        Ok(Server {
+            child,
+            base_url: line.trim().to_owned(),
+        })
+    }
+
+    pub(crate) fn peak_rss_kib(&self) -> Option<u64> {
+        peak_rss_kib(self.child.id())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,375 @@
+//! Sending records: bounded concurrency, order within a group, and the invocation's deadline.
+//!
+//! Every record ends as a success or a failure with a reason; none is dropped.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use algorithmia_client::{AlgoInput, AlgoOutput, Algorithm, Error, Raw, Void};
+use bytes::Bytes;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use crate::config::{BatchMode, Config, OutputMode};
+use crate::events::{Invocation, Payload, Record};
+
+/// Time kept back from the deadline for answering Lambda.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(1000);
+/// A call is not started with less time than this left (after the margin).
+pub const MIN_CALL_TIME: Duration = Duration::from_secs(1);
+/// The algorithm timeout when neither the configuration nor a deadline sets one.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What a successful call returned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallOutput {
+    /// A JSON result.
+    Json(Value),
+    /// A text result.
+    Text(String),
+    /// A binary result.
+    Binary(Bytes),
+    /// No result (void content, or `output=void`, with its request id).
+    Void(Option<String>),
+    /// `output=raw`: the body and its content type.
+    Raw(Bytes, Option<String>),
+}
+
+impl CallOutput {
+    /// The output as JSON, for a direct invocation's result (bytes as base64).
+    pub fn to_json(&self) -> Value {
+        use base64::Engine as _;
+        match self {
+            CallOutput::Json(v) => v.clone(),
+            CallOutput::Text(s) => Value::String(s.clone()),
+            CallOutput::Binary(b) => {
+                Value::String(base64::engine::general_purpose::STANDARD.encode(b))
+            }
+            CallOutput::Void(_) => Value::Null,
+            CallOutput::Raw(body, _) => match serde_json::from_slice(body) {
+                Ok(v) => v,
+                Err(_) => match std::str::from_utf8(body) {
+                    Ok(text) => Value::String(text.to_owned()),
+                    Err(_) => Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+                },
+            },
+        }
+    }
+}
+
+/// Why a record failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The record could not be read, or the template did not fit it.
+    BadRecord,
+    /// The algorithm rejected its input (`InputError`).
+    InputError,
+    /// The algorithm failed otherwise.
+    Algorithm,
+    /// The call timed out.
+    Timeout,
+    /// The API refused the call (401, 404, 429, ...).
+    Api,
+    /// The network failed.
+    Transport,
+    /// Not sent: time ran short, or an earlier record of its group failed.
+    NotSent,
+}
+
+impl FailureKind {
+    /// The `errorType` Lambda reports.
+    pub fn error_type(self) -> &'static str {
+        match self {
+            FailureKind::BadRecord => "BadRecord",
+            FailureKind::InputError => "InputError",
+            FailureKind::Algorithm => "AlgorithmError",
+            FailureKind::Timeout => "TimeoutError",
+            FailureKind::Api => "ApiError",
+            FailureKind::Transport => "TransportError",
+            FailureKind::NotSent => "NotSent",
+        }
+    }
+}
+
+/// A failed record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFailure {
+    /// The record's identifier.
+    pub id: String,
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// What went wrong (never the key).
+    pub message: String,
+}
+
+/// The outcome of one record.
+pub(crate) type Outcome = Result<CallOutput, RecordFailure>;
+
+fn failure(record: &Record, kind: FailureKind, message: impl Into<String>) -> RecordFailure {
+    RecordFailure {
+        id: record.id.clone(),
+        kind,
+        message: message.into(),
+    }
+}
+
+fn classify(error: &Error) -> FailureKind {
+    match error {
+        Error::Algorithm(e) => match e.error_type.as_deref() {
+            Some("InputError") => FailureKind::InputError,
+            Some("TimeoutError") => FailureKind::Timeout,
+            _ => FailureKind::Algorithm,
+        },
+        Error::Transport(_) if error.is_timeout() => FailureKind::Timeout,
+        Error::Transport(_) => FailureKind::Transport,
+        Error::InputTooLarge { .. } | Error::Serialize { .. } => FailureKind::BadRecord,
+        _ => FailureKind::Api,
+    }
+}
+
+fn describe(error: &Error) -> String {
+    match error {
+        Error::Api(e) if e.status == 401 => format!(
+            "the Algorithmia API refused the API key (HTTP 401): {}",
+            e.message
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The handles the calls go through, one per output mode.
+#[derive(Clone)]
+pub(crate) struct Caller {
+    pub(crate) algorithm: Algorithm,
+    pub(crate) output: OutputMode,
+}
+
+impl Caller {
+    async fn call(&self, payload: Payload, timeout: Duration) -> Result<CallOutput, Error> {
+        let input = match payload {
+            Payload::Json(v) => AlgoInput::Json(v),
+            Payload::Text(s) => AlgoInput::Text(s),
+            Payload::Binary(b) => AlgoInput::Binary(b),
+        };
+        let algorithm = self.algorithm.clone().timeout(timeout);
+        Ok(match self.output {
+            OutputMode::Default => match algorithm.pipe(input).await?.into_output() {
+                AlgoOutput::Json(v) => CallOutput::Json(v),
+                AlgoOutput::Text(s) => CallOutput::Text(s),
+                AlgoOutput::Binary(b) => CallOutput::Binary(b),
+                AlgoOutput::Void => CallOutput::Void(None),
+            },
+            OutputMode::Raw => {
+                let raw = algorithm.output(Raw).pipe(input).await?;
+                CallOutput::Raw(raw.body, raw.content_type)
+            }
+            OutputMode::Void => {
+                CallOutput::Void(Some(algorithm.output(Void).pipe(input).await?.request_id))
+            }
+        })
+    }
+}
+
+/// The algorithm timeout for a call starting now: the configured one, bounded by the time left
+/// before the deadline less a margin, in whole seconds (so the HTTP request, which gets the
+/// algorithm timeout plus a small margin, still ends before Lambda's deadline).
+pub(crate) fn call_timeout(
+    configured: Option<Duration>,
+    deadline: Option<Instant>,
+) -> Result<Duration, String> {
+    let left = deadline.map(|d| {
+        d.saturating_duration_since(Instant::now())
+            .saturating_sub(DEADLINE_MARGIN)
+    });
+    if let Some(left) = left
+        && left < MIN_CALL_TIME
+    {
+        return Err(format!(
+            "not sent: the invocation had {} ms left, too little for a call",
+            left.as_millis()
+        ));
+    }
+    let wanted = configured.unwrap_or(DEFAULT_TIMEOUT);
+    let bounded = left.map_or(wanted, |left| wanted.min(left));
+    Ok(Duration::from_secs(bounded.as_secs().clamp(1, 3000)))
+}
+
+/// The input a record sends: its payload, or the template filled from its view.
+fn input_of(record: &Record, config: &Config) -> Result<Payload, RecordFailure> {
+    let input = record
+        .input
+        .as_ref()
+        .map_err(|m| failure(record, FailureKind::BadRecord, m.clone()))?;
+    match &config.template {
+        None => Ok(input.payload.clone()),
+        Some(template) => template
+            .render(&input.view)
+            .map(Payload::Json)
+            .map_err(|m| failure(record, FailureKind::BadRecord, m)),
+    }
+}
+
+/// Send every record of an invocation and return one outcome per record, in record order.
+pub(crate) async fn dispatch(
+    invocation: &Invocation,
+    config: &Config,
+    caller: &Caller,
+    deadline: Option<Instant>,
+) -> Vec<Outcome> {
+    match config.batch {
+        BatchMode::Record => per_record(invocation, config, caller, deadline).await,
+        BatchMode::Batch => whole_batch(invocation, config, caller, deadline).await,
+    }
+}
+
+async fn per_record(
+    invocation: &Invocation,
+    config: &Config,
+    caller: &Caller,
+    deadline: Option<Instant>,
+) -> Vec<Outcome> {
+    let records = &invocation.records;
+    // Groups in first-seen order; records without a group are groups of one.
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, record) in records.iter().enumerate() {
+        match &record.group {
+            Some(key) => match index.get(key.as_str()) {
+                Some(&g) => groups[g].push(i),
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push(vec![i]);
+                }
+            },
+            None => groups.push(vec![i]),
+        }
+    }
+    let permits = Arc::new(Semaphore::new(config.concurrency));
+    let group_runs = groups.into_iter().map(|members| {
+        let permits = Arc::clone(&permits);
+        async move {
+            let mut results = Vec::with_capacity(members.len());
+            let mut failed: Option<String> = None;
+            for i in members {
+                let record = &records[i];
+                if let Some(first) = &failed {
+                    results.push((
+                        i,
+                        Err(failure(
+                            record,
+                            FailureKind::NotSent,
+                            format!("not sent: an earlier record of its group ({first}) failed, and order must hold"),
+                        )),
+                    ));
+                    continue;
+                }
+                let outcome = async {
+                    let payload = input_of(record, config)?;
+                    let _permit = permits
+                        .acquire()
+                        .await
+                        .map_err(|_| failure(record, FailureKind::NotSent, "not sent: shutting down"))?;
+                    let timeout = call_timeout(config.timeout, deadline)
+                        .map_err(|m| failure(record, FailureKind::NotSent, m))?;
+                    caller
+                        .call(payload, timeout)
+                        .await
+                        .map_err(|e| failure(record, classify(&e), describe(&e)))
+                }
+                .await;
+                if outcome.is_err() && record.group.is_some() {
+                    failed = Some(record.id.clone());
+                }
+                results.push((i, outcome));
+            }
+            results
+        }
+    });
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; records.len()];
+    for (i, outcome) in futures_util::future::join_all(group_runs)
+        .await
+        .into_iter()
+        .flatten()
+    {
+        outcomes[i] = Some(outcome);
+    }
+    outcomes
+        .into_iter()
+        .zip(records)
+        .map(|(o, r)| o.unwrap_or_else(|| Err(failure(r, FailureKind::NotSent, "not sent"))))
+        .collect()
+}
+
+async fn whole_batch(
+    invocation: &Invocation,
+    config: &Config,
+    caller: &Caller,
+    deadline: Option<Instant>,
+) -> Vec<Outcome> {
+    let records = &invocation.records;
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; records.len()];
+    let mut inputs = Vec::new();
+    let mut included = Vec::new();
+    for (i, record) in records.iter().enumerate() {
+        match input_of(record, config) {
+            Ok(payload) => {
+                inputs.push(payload.to_json());
+                included.push(i);
+            }
+            Err(f) => outcomes[i] = Some(Err(f)),
+        }
+    }
+    if !included.is_empty() {
+        let result = match call_timeout(config.timeout, deadline) {
+            Err(m) => Err((FailureKind::NotSent, m)),
+            Ok(timeout) => caller
+                .call(Payload::Json(Value::Array(inputs)), timeout)
+                .await
+                .map_err(|e| (classify(&e), describe(&e))),
+        };
+        for i in included {
+            outcomes[i] = Some(match &result {
+                Ok(output) => Ok(output.clone()),
+                Err((kind, message)) => Err(failure(
+                    &records[i],
+                    *kind,
+                    format!("the batch call failed: {message}"),
+                )),
+            });
+        }
+    }
+    outcomes
+        .into_iter()
+        .zip(records)
+        .map(|(o, r)| o.unwrap_or_else(|| Err(failure(r, FailureKind::NotSent, "not sent"))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_timeouts_respect_the_deadline_and_the_configuration() {
+        assert_eq!(call_timeout(None, None).unwrap(), Duration::from_secs(300));
+        assert_eq!(
+            call_timeout(Some(Duration::from_secs(20)), None).unwrap(),
+            Duration::from_secs(20)
+        );
+        let soon = Instant::now() + Duration::from_millis(10_500);
+        let t = call_timeout(None, Some(soon)).unwrap();
+        assert!(
+            t == Duration::from_secs(9) || t == Duration::from_secs(8),
+            "{t:?}"
+        );
+        assert_eq!(
+            call_timeout(Some(Duration::from_secs(3)), Some(soon)).unwrap(),
+            Duration::from_secs(3)
+        );
+        let err =
+            call_timeout(None, Some(Instant::now() + Duration::from_millis(1500))).unwrap_err();
+        assert!(err.contains("too little"), "{err}");
+        assert!(call_timeout(None, Some(Instant::now())).is_err());
+    }
+}

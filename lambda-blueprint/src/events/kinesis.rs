@@ -1,0 +1,84 @@
+//! Kinesis Data Streams: base64 data, ordered by partition key.
+
+use aws_lambda_events::event::kinesis::KinesisEventRecord;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::{Payload, Record, RecordInput, parse, str_at};
+
+pub(crate) fn record(index: usize, raw: &Value) -> Record {
+    let id = str_at(raw, "/kinesis/sequenceNumber")
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("record-{index}"));
+    let group = str_at(raw, "/kinesis/partitionKey").map(str::to_owned);
+    let input = parse::<KinesisEventRecord>(raw, "Kinesis").map(|r| {
+        let payload = Payload::sniff(Bytes::from(r.kinesis.data.0));
+        let arrival = r.kinesis.approximate_arrival_timestamp.0.timestamp_millis() as f64 / 1000.0;
+        RecordInput {
+            view: json!({
+                "data": payload.to_json(),
+                "partition_key": r.kinesis.partition_key,
+                "sequence_number": r.kinesis.sequence_number,
+                "arrival_time": arrival,
+            }),
+            payload,
+        }
+    });
+    Record { id, group, input }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{recognise, tests::fixture};
+
+    #[test]
+    fn data_is_json_text_or_bytes_and_keeps_its_partition_key() {
+        let inv = recognise(fixture("kinesis.json"));
+        let inputs: Vec<&RecordInput> = inv
+            .records
+            .iter()
+            .map(|r| r.input.as_ref().unwrap())
+            .collect();
+        assert_eq!(
+            inputs[0].payload,
+            Payload::Json(json!({"user": "ada", "n": 1}))
+        );
+        assert_eq!(
+            inputs[1].payload,
+            Payload::Text("plain text, not JSON".into())
+        );
+        assert_eq!(
+            inputs[2].payload,
+            Payload::Binary(Bytes::from_static(&[0xff, 0xfe, 0x00, 0x01]))
+        );
+        assert_eq!(inputs[2].view["data"], "//4AAQ==");
+        assert_eq!(inputs[0].view["partition_key"], "user-ada");
+        assert_eq!(inputs[0].view["arrival_time"], 1428537600.0);
+        assert_eq!(
+            inv.records[0].id,
+            "49590338271490256608559692538361571095921575989136588898"
+        );
+        assert_eq!(inv.records[0].group.as_deref(), Some("user-ada"));
+        // The library's own fixture too.
+        let lib = recognise(fixture("aws-kinesis-event.json"));
+        assert!(lib.records.iter().all(|r| r.input.is_ok()));
+    }
+
+    #[test]
+    fn data_that_is_not_base64_fails_that_record() {
+        let mut event = fixture("kinesis.json");
+        event["Records"][1]["kinesis"]["data"] = json!("!!! not base64 !!!");
+        let inv = recognise(event);
+        assert!(inv.records[0].input.is_ok() && inv.records[2].input.is_ok());
+        let err = inv.records[1].input.as_ref().unwrap_err();
+        assert!(
+            err.contains("malformed Kinesis record") && err.contains("data"),
+            "{err}"
+        );
+        assert_eq!(
+            inv.records[1].id,
+            "49590338271490256608559692538361571095921575989136588899"
+        );
+    }
+}

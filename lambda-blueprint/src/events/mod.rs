@@ -1,0 +1,273 @@
+//! Recognising an invocation's payload by its shape, and turning it into records.
+//!
+//! Each record is parsed on its own, so one malformed record fails alone (with its identifier
+//! and a clear message) while the rest of the batch goes on.
+
+mod dynamodb;
+mod http;
+mod kinesis;
+mod s3;
+mod sns;
+mod sqs;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+pub use dynamodb::item_to_json;
+pub(crate) use http::{HttpFlavor, HttpRequest};
+
+/// Where an invocation came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// S3 notifications (`aws:s3`).
+    S3,
+    /// S3 events through EventBridge (`source: aws.s3`).
+    EventBridgeS3,
+    /// Kinesis Data Streams.
+    Kinesis,
+    /// DynamoDB Streams.
+    DynamoDb,
+    /// SQS (standard or FIFO).
+    Sqs,
+    /// SNS.
+    Sns,
+    /// API Gateway REST (v1).
+    HttpV1,
+    /// API Gateway HTTP API (v2) and Function URLs.
+    HttpV2,
+    /// Anything else: the event is the input.
+    Direct,
+}
+
+impl Source {
+    /// Whether Lambda accepts `batchItemFailures` for this source.
+    pub fn reports_item_failures(self) -> bool {
+        matches!(self, Source::Kinesis | Source::DynamoDb | Source::Sqs)
+    }
+
+    /// A short name for logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::S3 => "s3",
+            Source::EventBridgeS3 => "eventbridge-s3",
+            Source::Kinesis => "kinesis",
+            Source::DynamoDb => "dynamodb",
+            Source::Sqs => "sqs",
+            Source::Sns => "sns",
+            Source::HttpV1 => "apigateway-rest",
+            Source::HttpV2 => "apigateway-http",
+            Source::Direct => "direct",
+        }
+    }
+}
+
+/// What a record sends when there is no template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// JSON.
+    Json(Value),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Binary(Bytes),
+}
+
+impl Payload {
+    /// Bytes that are JSON become JSON, else UTF-8 text, else binary.
+    pub fn sniff(bytes: Bytes) -> Payload {
+        if let Ok(value) = serde_json::from_slice::<Value>(&bytes) {
+            return Payload::Json(value);
+        }
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => Payload::Text(text),
+            Err(_) => Payload::Binary(bytes),
+        }
+    }
+
+    /// Text that is JSON becomes JSON, else text.
+    pub fn sniff_text(text: String) -> Payload {
+        match serde_json::from_str::<Value>(&text) {
+            Ok(value) => Payload::Json(value),
+            Err(_) => Payload::Text(text),
+        }
+    }
+
+    /// The payload as a JSON value, for templates and batch arrays (bytes as base64).
+    pub fn to_json(&self) -> Value {
+        use base64::Engine as _;
+        match self {
+            Payload::Json(v) => v.clone(),
+            Payload::Text(s) => Value::String(s.clone()),
+            Payload::Binary(b) => {
+                Value::String(base64::engine::general_purpose::STANDARD.encode(b))
+            }
+        }
+    }
+}
+
+/// A record's input: what templates see, and what is sent without a template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordInput {
+    /// The default input as JSON, with the record's metadata (what `${/pointer}` resolves in).
+    pub view: Value,
+    /// What is sent without a template.
+    pub payload: Payload,
+}
+
+/// One unit of work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The identifier Lambda wants back in `batchItemFailures` (Kinesis and DynamoDB sequence
+    /// number, SQS message id), or a description for logs (an S3 URI, an SNS message id).
+    pub id: String,
+    /// Records of one group are sent in order (Kinesis partition key, DynamoDB item key, SQS
+    /// FIFO message group).
+    pub group: Option<String>,
+    /// The input, or why the record could not be read.
+    pub input: Result<RecordInput, String>,
+}
+
+/// A recognised invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    /// Where it came from.
+    pub source: Source,
+    /// Its records (one for HTTP, EventBridge and direct invocations).
+    pub records: Vec<Record>,
+    /// For HTTP sources, the request's details needed for the response.
+    pub(crate) http: Option<HttpRequest>,
+}
+
+/// A string field of a JSON object, for identifying malformed records.
+pub(crate) fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+/// Deserialize one record, with the failing field's path in the error.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    what: &str,
+) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| format!("malformed {what} record: {e}"))
+}
+
+/// Recognise the payload's source by its shape and read its records.
+pub fn recognise(event: Value) -> Invocation {
+    if let Some(records) = event.get("Records").and_then(Value::as_array) {
+        let first = records.first();
+        let source =
+            first.and_then(|r| str_at(r, "/eventSource").or_else(|| str_at(r, "/EventSource")));
+        let parse_all = |f: fn(usize, &Value) -> Record| {
+            records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| f(i, r))
+                .collect::<Vec<_>>()
+        };
+        let known = match source {
+            Some("aws:s3") => Some((Source::S3, parse_all(s3::record))),
+            Some("aws:kinesis") => Some((Source::Kinesis, parse_all(kinesis::record))),
+            Some("aws:dynamodb") => Some((Source::DynamoDb, parse_all(dynamodb::record))),
+            Some("aws:sqs") => Some((Source::Sqs, parse_all(sqs::record))),
+            Some("aws:sns") => Some((Source::Sns, parse_all(sns::record))),
+            _ => None,
+        };
+        if let Some((source, records)) = known {
+            return Invocation {
+                source,
+                records,
+                http: None,
+            };
+        }
+    }
+    if str_at(&event, "/source") == Some("aws.s3") && event.get("detail").is_some() {
+        return Invocation {
+            source: Source::EventBridgeS3,
+            records: vec![s3::eventbridge_record(&event)],
+            http: None,
+        };
+    }
+    if let Some(flavor) = http::flavor(&event) {
+        let (record, request) = http::record(&event, flavor);
+        return Invocation {
+            source: match flavor {
+                HttpFlavor::V1 => Source::HttpV1,
+                HttpFlavor::V2 => Source::HttpV2,
+            },
+            records: vec![record],
+            http: Some(request),
+        };
+    }
+    Invocation {
+        source: Source::Direct,
+        records: vec![Record {
+            id: "event".into(),
+            group: None,
+            input: Ok(RecordInput {
+                payload: Payload::Json(event.clone()),
+                view: event,
+            }),
+        }],
+        http: None,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A fixture from `tests/fixtures`.
+    pub(crate) fn fixture(name: &str) -> Value {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn sources_are_recognised_by_shape() {
+        for (name, source) in [
+            ("s3-put.json", Source::S3),
+            ("eventbridge-s3.json", Source::EventBridgeS3),
+            ("kinesis.json", Source::Kinesis),
+            ("dynamodb.json", Source::DynamoDb),
+            ("sqs-fifo.json", Source::Sqs),
+            ("sns.json", Source::Sns),
+            ("apigw-rest.json", Source::HttpV1),
+            ("apigw-http.json", Source::HttpV2),
+            ("function-url.json", Source::HttpV2),
+            ("direct.json", Source::Direct),
+        ] {
+            assert_eq!(recognise(fixture(name)).source, source, "{name}");
+        }
+        // Anything else, even odd JSON, is a direct invocation.
+        for odd in [
+            serde_json::json!("just a string"),
+            serde_json::json!([1, 2]),
+            serde_json::json!({"Records": "no"}),
+        ] {
+            let inv = recognise(odd.clone());
+            assert_eq!(inv.source, Source::Direct);
+            assert_eq!(
+                inv.records[0].input.as_ref().unwrap().payload,
+                Payload::Json(odd)
+            );
+        }
+    }
+
+    #[test]
+    fn payload_sniffing() {
+        assert_eq!(
+            Payload::sniff(Bytes::from_static(b"{\"a\":1}")),
+            Payload::Json(serde_json::json!({"a": 1}))
+        );
+        assert_eq!(
+            Payload::sniff(Bytes::from_static(b"plain")),
+            Payload::Text("plain".into())
+        );
+        assert_eq!(
+            Payload::sniff(Bytes::from_static(&[0xff, 0x00])),
+            Payload::Binary(Bytes::from_static(&[0xff, 0x00]))
+        );
+        assert_eq!(Payload::Binary(Bytes::from_static(b"hi")).to_json(), "aGk=");
+    }
+}

@@ -1,0 +1,187 @@
+//! An AWS Lambda function that forwards events to an Algorithmia algorithm.
+//!
+//! Kinesis, DynamoDB Streams, SQS (FIFO included), S3 (notifications and EventBridge), SNS, API
+//! Gateway (REST and HTTP) and Function URLs are recognised by their shape; anything else is sent
+//! as it is. Every record is sent (concurrently, in order within a partition key, an item key or
+//! a message group), and every record either succeeds or is reported as failed:
+//! `batchItemFailures` for streams and queues, an error naming the failed records for S3, SNS
+//! and EventBridge. The API key is plaintext or a KMS ciphertext, decrypted once per execution
+//! environment.
+//!
+//! A workflow on top of it is a few lines:
+//!
+//! ```no_run
+//! use lambda_blueprint::Blueprint;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), lambda_runtime::Error> {
+//!     lambda_blueprint::run(Blueprint::from_env().await?).await
+//! }
+//! ```
+//!
+//! Or, with the configuration built in code and the handler called directly (as tests do):
+//!
+//! ```no_run
+//! use lambda_blueprint::{Blueprint, Config};
+//! use lambda_runtime::{Context, LambdaEvent};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::from_lookup(|name| match name {
+//!     "ALGORITHMIA_ALGORITHM" => Some("util/Echo".into()),
+//!     "ALGORITHMIA_API_KEY" => Some("simKey".into()),
+//!     "ALGORITHMIA_API" => Some("http://127.0.0.1:9000".into()),
+//!     _ => None,
+//! })?;
+//! let blueprint = Blueprint::with_plain_key(config)?;
+//! let answer = blueprint
+//!     .handle(LambdaEvent::new(serde_json::json!({"hello": "world"}), Context::default()))
+//!     .await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod config;
+mod dispatch;
+mod error;
+pub mod events;
+mod init_error;
+mod key;
+mod response;
+mod template;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use algorithmia_client::{ApiKey, Client, RetryPolicy};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+pub use config::{BatchMode, Config, ConfigError, EncryptionContext, KeySource, OutputMode};
+pub use dispatch::{CallOutput, DEADLINE_MARGIN, FailureKind, MIN_CALL_TIME, RecordFailure};
+pub use error::BlueprintError;
+pub use init_error::report_init_error;
+pub use key::{DecryptError, Decrypter, KeyError, contexts_to_try, resolve_key};
+pub use template::InputTemplate;
+
+/// The function: configuration, and the client built once with the resolved key.
+#[derive(Clone)]
+pub struct Blueprint {
+    config: Arc<Config>,
+    caller: dispatch::Caller,
+}
+
+impl std::fmt::Debug for Blueprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blueprint")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Blueprint {
+    /// Read the configuration from the environment and resolve the key, decrypting it with
+    /// KMS (standard AWS configuration; `AWS_ENDPOINT_URL_KMS` honoured) when it is encrypted.
+    pub async fn from_env() -> Result<Blueprint, BlueprintError> {
+        let config = Config::from_env()?;
+        let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+        let key = match &config.key {
+            KeySource::Plain(key) => key.clone(),
+            source @ KeySource::Encrypted { .. } => {
+                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                let kms = aws_sdk_kms::Client::new(&aws);
+                resolve_key(source, &kms, &function_name).await?
+            }
+        };
+        Blueprint::new(config, key)
+    }
+
+    /// A blueprint whose configuration holds a plaintext key.
+    pub fn with_plain_key(config: Config) -> Result<Blueprint, BlueprintError> {
+        match &config.key {
+            KeySource::Plain(key) => {
+                let key = key.clone();
+                Blueprint::new(config, key)
+            }
+            KeySource::Encrypted { .. } => Err(BlueprintError::Client(
+                "the key is encrypted: resolve it with resolve_key and use Blueprint::new".into(),
+            )),
+        }
+    }
+
+    /// A blueprint with a resolved key.
+    pub fn new(config: Config, key: ApiKey) -> Result<Blueprint, BlueprintError> {
+        let mut builder = Client::builder()
+            .api_key(key)
+            .user_agent(format!(
+                "algorithmia-lambda-blueprint/{}",
+                env!("CARGO_PKG_VERSION")
+            ))
+            // The call's timeout is set from the invocation's deadline; the HTTP request only
+            // needs a little more.
+            .timeout_margin(Duration::from_millis(500))
+            .retry(RetryPolicy::default());
+        if let Some(base) = &config.api_base {
+            builder = builder.base_url(base);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| BlueprintError::Client(e.to_string()))?;
+        let caller = dispatch::Caller {
+            algorithm: client.algo(&config.algorithm),
+            output: config.output,
+        };
+        Ok(Blueprint {
+            config: Arc::new(config),
+            caller,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Handle one invocation: recognise the event, send its records, and answer.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, BlueprintError> {
+        let (payload, context) = event.into_parts();
+        let started = Instant::now();
+        let deadline = deadline_of(context.deadline);
+        let invocation = events::recognise(payload);
+        let outcomes = dispatch::dispatch(&invocation, &self.config, &self.caller, deadline).await;
+        let failed: Vec<&RecordFailure> =
+            outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+        for f in &failed {
+            tracing::warn!(record = %f.id, error_type = f.kind.error_type(), error = %f.message, "record failed");
+        }
+        tracing::info!(
+            source = invocation.source.name(),
+            records = outcomes.len(),
+            succeeded = outcomes.len() - failed.len(),
+            failed = failed.len(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "invocation"
+        );
+        response::answer(&invocation, outcomes)
+    }
+}
+
+/// The Lambda deadline (epoch milliseconds) as an `Instant`; none for a zero deadline.
+fn deadline_of(deadline_ms: u64) -> Option<Instant> {
+    if deadline_ms == 0 {
+        return None;
+    }
+    let now_ms = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    Some(Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms)))
+}
+
+/// Serve invocations with `blueprint` until the runtime stops.
+pub async fn run(blueprint: Blueprint) -> Result<(), lambda_runtime::Error> {
+    let blueprint = &blueprint;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        blueprint.handle(event).await
+    }))
+    .await
+}

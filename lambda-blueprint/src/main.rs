@@ -1,0 +1,17 @@
+//! `bootstrap`: the blueprint as a Lambda function.
+
+use lambda_blueprint::{Blueprint, report_init_error};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let blueprint = match Blueprint::from_env().await {
+        Ok(blueprint) => blueprint,
+        Err(e) => {
+            tracing::error!(error = %e, "start-up failed");
+            report_init_error(e.error_type(), &e.to_string()).await;
+            return Err(e.into());
+        }
+    };
+    lambda_blueprint::run(blueprint).await
+}

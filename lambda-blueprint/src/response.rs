@@ -1,0 +1,117 @@
+//! What the function answers, per source.
+
+use aws_lambda_events::event::sqs::SqsBatchResponse;
+use aws_lambda_events::event::streams::{
+    DynamoDbBatchItemFailure, DynamoDbEventResponse, KinesisEventResponse,
+};
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::dispatch::{CallOutput, FailureKind, Outcome, RecordFailure};
+use crate::error::BlueprintError;
+use crate::events::{Invocation, Source};
+
+/// The function's answer to an invocation whose records have been sent.
+pub(crate) fn answer(
+    invocation: &Invocation,
+    outcomes: Vec<Outcome>,
+) -> Result<Value, BlueprintError> {
+    let failures: Vec<RecordFailure> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().err().cloned())
+        .collect();
+    let ids = || failures.iter().map(|f| f.id.clone());
+    let json = |v: Result<Value, serde_json::Error>| {
+        v.map_err(|e| BlueprintError::Internal(e.to_string()))
+    };
+    match invocation.source {
+        Source::Kinesis => {
+            let mut response = KinesisEventResponse::default();
+            response.set_failures(ids());
+            json(serde_json::to_value(response))
+        }
+        Source::DynamoDb => {
+            let mut response = DynamoDbEventResponse::default();
+            response.batch_item_failures = ids()
+                .map(|id| {
+                    let mut f = DynamoDbBatchItemFailure::default();
+                    f.item_identifier = Some(id);
+                    f
+                })
+                .collect();
+            json(serde_json::to_value(response))
+        }
+        Source::Sqs => {
+            let mut response = SqsBatchResponse::default();
+            response.set_failures(ids());
+            json(serde_json::to_value(response))
+        }
+        Source::S3 | Source::EventBridgeS3 | Source::Sns => {
+            if failures.is_empty() {
+                Ok(json!({"records": outcomes.len(), "succeeded": outcomes.len()}))
+            } else {
+                Err(BlueprintError::RecordsFailed {
+                    total: outcomes.len(),
+                    failures,
+                })
+            }
+        }
+        Source::HttpV1 | Source::HttpV2 => Ok(http_response(outcomes.into_iter().next())),
+        Source::Direct => match outcomes.into_iter().next() {
+            Some(Ok(output)) => Ok(output.to_json()),
+            Some(Err(f)) => Err(BlueprintError::Record(f)),
+            None => Ok(Value::Null),
+        },
+    }
+}
+
+fn http(status: u16, content_type: &str, body: String, base64: bool) -> Value {
+    json!({
+        "statusCode": status,
+        "headers": {"content-type": content_type},
+        "body": body,
+        "isBase64Encoded": base64,
+    })
+}
+
+/// An HTTP response: the result in its own content type, or a JSON error with a status that
+/// says whose fault it was.
+fn http_response(outcome: Option<Outcome>) -> Value {
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    match outcome {
+        Some(Ok(CallOutput::Json(v))) => http(200, "application/json", v.to_string(), false),
+        Some(Ok(CallOutput::Text(s))) => http(200, "text/plain; charset=utf-8", s, false),
+        Some(Ok(CallOutput::Binary(b))) => http(200, "application/octet-stream", b64(&b), true),
+        Some(Ok(CallOutput::Void(request_id))) => match request_id {
+            Some(id) => http(
+                202,
+                "application/json",
+                json!({"request_id": id}).to_string(),
+                false,
+            ),
+            None => http(200, "application/json", "null".into(), false),
+        },
+        Some(Ok(CallOutput::Raw(body, content_type))) => {
+            let content_type = content_type.unwrap_or_else(|| "application/octet-stream".into());
+            match String::from_utf8(body.to_vec()) {
+                Ok(text) => http(200, &content_type, text, false),
+                Err(_) => http(200, &content_type, b64(&body), true),
+            }
+        }
+        Some(Err(f)) => {
+            let status = match f.kind {
+                FailureKind::BadRecord | FailureKind::InputError => 400,
+                FailureKind::Timeout | FailureKind::NotSent => 504,
+                FailureKind::Algorithm | FailureKind::Api | FailureKind::Transport => 502,
+            };
+            let body = json!({"error": {"message": f.message, "error_type": f.kind.error_type()}});
+            http(status, "application/json", body.to_string(), false)
+        }
+        None => http(
+            500,
+            "application/json",
+            r#"{"error":{"message":"no record"}}"#.into(),
+            false,
+        ),
+    }
+}
