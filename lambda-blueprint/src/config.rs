@@ -229,7 +229,7 @@ impl Config {
                         format!("{text:?} is not a number of seconds"),
                     )
                 })?;
-                if !(secs >= 1.0 && secs <= 3000.0) {
+                if !(1.0..=3000.0).contains(&secs) {
                     return Err(error(
                         "ALGORITHMIA_TIMEOUT",
                         format!("{text} is outside 1..=3000 seconds"),

@@ -146,6 +146,7 @@ impl Blueprint {
         let (payload, context) = event.into_parts();
         let started = Instant::now();
         let deadline = deadline_of(context.deadline);
+        tracing::debug!(deadline_ms = context.deadline, "invocation received");
         let invocation = events::recognise(payload);
         let outcomes = dispatch::dispatch(&invocation, &self.config, &self.caller, deadline).await;
         let failed: Vec<&RecordFailure> =
@@ -165,10 +166,17 @@ impl Blueprint {
     }
 }
 
-/// The Lambda deadline (epoch milliseconds) as an `Instant`; none for a zero deadline.
+/// Deadlines below this (September 2001 in epoch milliseconds) are read as milliseconds from
+/// now: Lambda sends epoch milliseconds, but cargo-lambda's emulator sends the time left.
+const EPOCH_MS_FLOOR: u64 = 1_000_000_000_000;
+
+/// The Lambda deadline as an `Instant`; none for a zero deadline.
 fn deadline_of(deadline_ms: u64) -> Option<Instant> {
     if deadline_ms == 0 {
         return None;
+    }
+    if deadline_ms < EPOCH_MS_FLOOR {
+        return Some(Instant::now() + Duration::from_millis(deadline_ms));
     }
     let now_ms = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -184,4 +192,27 @@ pub async fn run(blueprint: Blueprint) -> Result<(), lambda_runtime::Error> {
         blueprint.handle(event).await
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_in_epoch_ms_and_relative_ms() {
+        assert!(deadline_of(0).is_none());
+        let now_ms = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let left = deadline_of(now_ms + 5_000).unwrap() - Instant::now();
+        assert!(
+            left > Duration::from_millis(4_500) && left <= Duration::from_millis(5_000),
+            "{left:?}"
+        );
+        let left = deadline_of(600_000).unwrap() - Instant::now();
+        assert!(left > Duration::from_secs(599), "{left:?}");
+        let past = deadline_of(now_ms - 1_000).unwrap();
+        assert!(past <= Instant::now());
+    }
 }

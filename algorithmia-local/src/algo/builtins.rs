@@ -57,7 +57,9 @@ fn delay() -> AlgorithmDef {
     })
 }
 
-/// `util/Fail`: JSON `{"message": ..., "error_type": ...}`; raises that error.
+/// `util/Fail`: JSON `{"message": ..., "error_type": ...}` raises that error (`AlgorithmError` when
+/// no type is given); any other input is returned as it came, so a batch can mix records that
+/// fail and records that pass.
 fn fail() -> AlgorithmDef {
     published("util/Fail").handler(|input, _ctx| async move {
         let field = |name: &str| {
@@ -67,8 +69,14 @@ fn fail() -> AlgorithmDef {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        let message = field("message").unwrap_or_else(|| "util/Fail was asked to fail".into());
-        let error_type = field("error_type").unwrap_or_else(|| "AlgorithmError".into());
-        Err::<Output, _>(AlgoError::with_type(error_type, message))
+        let (message, error_type) = (field("message"), field("error_type"));
+        if message.is_none() && error_type.is_none() {
+            return Ok(Output::from(input));
+        }
+        let message = message.unwrap_or_else(|| "util/Fail was asked to fail".into());
+        Err(AlgoError::with_type(
+            error_type.unwrap_or_else(|| "AlgorithmError".into()),
+            message,
+        ))
     })
 }

@@ -1,58 +1,12 @@
 //! The `s3` connector backed by a real S3-compatible endpoint (moto, started on a free loopback
 //! port), so an algorithm and any other S3 client see the same bucket.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
 use object_store::{ObjectStore, ObjectStoreExt};
 use serde_json::{Value, json};
 
+use testkit::Moto;
+
 use crate::{ALICE, builder, http};
-
-/// A moto server on a free loopback port, stopped when dropped.
-pub struct Moto {
-    child: Child,
-    pub url: String,
-}
-
-impl Moto {
-    pub fn start() -> Moto {
-        let program = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/moto_server");
-        assert!(
-            program.exists(),
-            "{} is missing: run scripts/test.sh",
-            program.display()
-        );
-        let mut child = Command::new(program)
-            .args(["-H", "127.0.0.1", "-p", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("moto_server starts");
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("moto_server printed its address")
-                .unwrap();
-            if let Some(i) = line.find("http://127.0.0.1:") {
-                break line[i..].split_whitespace().next().unwrap().to_owned();
-            }
-        };
-        // Keep draining its log so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Moto { child, url }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Another S3 client on the same bucket, signing its requests as the server does.
 fn bucket(moto: &Moto, name: &str) -> object_store::aws::AmazonS3 {

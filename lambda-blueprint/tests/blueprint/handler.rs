@@ -31,18 +31,20 @@ fn kinesis_event(records: &[(&str, &str, Value)]) -> Value {
 
 /// An algorithm that records the order it sees inputs in, and fails on `{"fail": true}`.
 fn recorder(seen: Arc<Mutex<Vec<Value>>>) -> AlgorithmDef {
-    AlgorithmDef::new("test/Recorder").version("1.0.0").handler(move |input, _ctx| {
-        let seen = Arc::clone(&seen);
-        async move {
-            let value = input.as_json().cloned().unwrap_or(Value::Null);
-            seen.lock().unwrap().push(value.clone());
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            if value.get("fail") == Some(&Value::Bool(true)) {
-                return Err(AlgoError::input("asked to fail"));
+    AlgorithmDef::new("test/Recorder")
+        .version("1.0.0")
+        .handler(move |input, _ctx| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let value = input.as_json().cloned().unwrap_or(Value::Null);
+                seen.lock().unwrap().push(value.clone());
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                if value.get("fail") == Some(&Value::Bool(true)) {
+                    return Err(AlgoError::input("asked to fail"));
+                }
+                Ok(Output::Json(value))
             }
-            Ok(Output::Json(value))
-        }
-    })
+        })
 }
 
 #[tokio::test]
@@ -53,7 +55,11 @@ async fn kinesis_partial_failures_are_reported_and_order_holds_per_partition() {
         .algorithm(recorder(Arc::clone(&seen)))
         .start()
         .unwrap();
-    let bp = blueprint(&server, "test/Recorder", &[("ALGORITHMIA_CONCURRENCY", "4")]);
+    let bp = blueprint(
+        &server,
+        "test/Recorder",
+        &[("ALGORITHMIA_CONCURRENCY", "4")],
+    );
     let event = kinesis_event(&[
         ("1", "a", json!({"p": "a", "n": 1})),
         ("2", "b", json!({"p": "b", "n": 1})),
@@ -72,7 +78,11 @@ async fn kinesis_partial_failures_are_reported_and_order_holds_per_partition() {
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 6, "record 5 must not be sent: {seen:?}");
     for partition in ["a", "b"] {
-        let order: Vec<i64> = seen.iter().filter(|v| v["p"] == partition).map(|v| v["n"].as_i64().unwrap()).collect();
+        let order: Vec<i64> = seen
+            .iter()
+            .filter(|v| v["p"] == partition)
+            .map(|v| v["n"].as_i64().unwrap())
+            .collect();
         let mut sorted = order.clone();
         sorted.sort();
         assert_eq!(order, sorted, "partition {partition}");
@@ -84,11 +94,24 @@ async fn kinesis_partial_failures_are_reported_and_order_holds_per_partition() {
 async fn sqs_fifo_dynamodb_and_success_answers() {
     let server = server();
     let echo = blueprint(&server, "util/Echo", &[]);
-    assert_eq!(invoke(&echo, fixture("sqs-fifo.json"), None).await.unwrap(), json!({"batchItemFailures": []}));
-    assert_eq!(invoke(&echo, fixture("dynamodb.json"), None).await.unwrap(), json!({"batchItemFailures": []}));
-    assert_eq!(invoke(&echo, fixture("kinesis.json"), None).await.unwrap(), json!({"batchItemFailures": []}));
-    // util/Fail fails everything: every message of every group is reported, with message ids.
-    let fail = blueprint(&server, "util/Fail", &[]);
+    assert_eq!(
+        invoke(&echo, fixture("sqs-fifo.json"), None).await.unwrap(),
+        json!({"batchItemFailures": []})
+    );
+    assert_eq!(
+        invoke(&echo, fixture("dynamodb.json"), None).await.unwrap(),
+        json!({"batchItemFailures": []})
+    );
+    assert_eq!(
+        invoke(&echo, fixture("kinesis.json"), None).await.unwrap(),
+        json!({"batchItemFailures": []})
+    );
+    // Every record made to fail: every message of every group is reported, with message ids.
+    let fail = blueprint(
+        &server,
+        "util/Fail",
+        &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"message":"no"}"#)],
+    );
     let answer = invoke(&fail, fixture("sqs-fifo.json"), None).await.unwrap();
     assert_eq!(
         answer,
@@ -103,14 +126,25 @@ async fn sqs_fifo_dynamodb_and_success_answers() {
 async fn s3_and_sns_failures_are_errors_naming_the_records() {
     let server = server();
     let echo = blueprint(&server, "util/Echo", &[]);
-    assert_eq!(invoke(&echo, fixture("s3-put.json"), None).await.unwrap(), json!({"records": 3, "succeeded": 3}));
-    assert_eq!(invoke(&echo, fixture("sns.json"), None).await.unwrap(), json!({"records": 1, "succeeded": 1}));
+    assert_eq!(
+        invoke(&echo, fixture("s3-put.json"), None).await.unwrap(),
+        json!({"records": 3, "succeeded": 3})
+    );
+    assert_eq!(
+        invoke(&echo, fixture("sns.json"), None).await.unwrap(),
+        json!({"records": 1, "succeeded": 1})
+    );
     let fail = blueprint(
         &server,
         "util/Fail",
-        &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"message":"cannot thumbnail ${/key}","error_type":"InputError"}"#)],
+        &[(
+            "ALGORITHMIA_INPUT_TEMPLATE",
+            r#"{"message":"cannot thumbnail ${/key}","error_type":"InputError"}"#,
+        )],
     );
-    let err = invoke(&fail, fixture("s3-put.json"), None).await.unwrap_err();
+    let err = invoke(&fail, fixture("s3-put.json"), None)
+        .await
+        .unwrap_err();
     assert_eq!(err.error_type(), "RecordsFailed");
     let text = err.to_string();
     assert!(text.starts_with("3 of 3 records failed"), "{text}");
@@ -131,7 +165,10 @@ async fn templates_shape_the_input_and_a_missing_pointer_fails_only_its_record()
     let bp = blueprint(
         &server,
         "test/Recorder",
-        &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"image":"${/uri}","outputUrl":"s3://thumbs/${/key}","width":200,"size":"${/size}"}"#)],
+        &[(
+            "ALGORITHMIA_INPUT_TEMPLATE",
+            r#"{"image":"${/uri}","outputUrl":"s3://thumbs/${/key}","width":200,"size":"${/size}"}"#,
+        )],
     );
     assert!(invoke(&bp, fixture("s3-put.json"), None).await.is_ok());
     let mut seen = inputs.lock().unwrap().clone();
@@ -141,10 +178,21 @@ async fn templates_shape_the_input_and_a_missing_pointer_fails_only_its_record()
         json!({"image": "s3://photos/uploads/Happy Face.jpg", "outputUrl": "s3://thumbs/uploads/Happy Face.jpg", "width": 200, "size": 1024})
     );
     inputs.lock().unwrap().clear();
-    let partial = blueprint(&server, "test/Recorder", &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"user":"${/data/user}"}"#)]);
-    let answer = invoke(&partial, fixture("kinesis.json"), None).await.unwrap();
+    let partial = blueprint(
+        &server,
+        "test/Recorder",
+        &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"user":"${/data/user}"}"#)],
+    );
+    let answer = invoke(&partial, fixture("kinesis.json"), None)
+        .await
+        .unwrap();
     // Record 1 is JSON with a user; records 2 and 3 (text, bytes) have no /data/user.
-    let failed: Vec<&str> = answer["batchItemFailures"].as_array().unwrap().iter().map(|f| f["itemIdentifier"].as_str().unwrap()).collect();
+    let failed: Vec<&str> = answer["batchItemFailures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["itemIdentifier"].as_str().unwrap())
+        .collect();
     assert_eq!(failed.len(), 2);
     assert!(failed.iter().all(|id| !id.ends_with("8898")), "{failed:?}");
     assert_eq!(inputs.lock().unwrap().as_slice(), &[json!({"user": "ada"})]);
@@ -154,24 +202,49 @@ async fn templates_shape_the_input_and_a_missing_pointer_fails_only_its_record()
 async fn http_requests_get_http_answers() {
     let server = server();
     let echo = blueprint(&server, "util/Echo", &[]);
-    let answer = invoke(&echo, fixture("apigw-http.json"), None).await.unwrap();
+    let answer = invoke(&echo, fixture("apigw-http.json"), None)
+        .await
+        .unwrap();
     assert_eq!(answer["statusCode"], 200);
     assert_eq!(answer["headers"]["content-type"], "application/json");
-    assert_eq!(serde_json::from_str::<Value>(answer["body"].as_str().unwrap()).unwrap(), json!({"name": "ada", "width": "200"}));
-    let answer = invoke(&echo, fixture("function-url.json"), None).await.unwrap();
-    assert_eq!((&answer["statusCode"], &answer["isBase64Encoded"], &answer["body"]), (&json!(200), &json!(true), &json!("iVBORw==")));
+    assert_eq!(
+        serde_json::from_str::<Value>(answer["body"].as_str().unwrap()).unwrap(),
+        json!({"name": "ada", "width": "200"})
+    );
+    let answer = invoke(&echo, fixture("function-url.json"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            &answer["statusCode"],
+            &answer["isBase64Encoded"],
+            &answer["body"]
+        ),
+        (&json!(200), &json!(true), &json!("iVBORw=="))
+    );
     let hello = blueprint(&server, "demo/Hello", &[]);
     let mut text = fixture("apigw-rest.json");
     text["headers"] = json!({"Content-Type": "text/plain"});
     text["body"] = json!("lambda");
     text["queryStringParameters"] = Value::Null;
     let answer = invoke(&hello, text, None).await.unwrap();
-    assert_eq!((&answer["statusCode"], &answer["body"]), (&json!(200), &json!("Hello lambda")));
+    assert_eq!(
+        (&answer["statusCode"], &answer["body"]),
+        (&json!(200), &json!("Hello lambda"))
+    );
     // An InputError is a 400, another algorithm error a 502, a bad body a 400, a timeout a 504.
-    let answer = invoke(&hello, fixture("apigw-rest.json"), None).await.unwrap();
+    let answer = invoke(&hello, fixture("apigw-rest.json"), None)
+        .await
+        .unwrap();
     assert_eq!(answer["statusCode"], 400, "{answer}");
-    let fail = blueprint(&server, "util/Fail", &[]);
-    let answer = invoke(&fail, fixture("apigw-http.json"), None).await.unwrap();
+    let fail = blueprint(
+        &server,
+        "util/Fail",
+        &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"message":"no ${/name}"}"#)],
+    );
+    let answer = invoke(&fail, fixture("apigw-http.json"), None)
+        .await
+        .unwrap();
     assert_eq!(answer["statusCode"], 502);
     let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["error"]["error_type"], "AlgorithmError");
@@ -188,15 +261,35 @@ async fn http_requests_get_http_answers() {
 async fn direct_invocations_return_the_result_or_the_error() {
     let server = server();
     let echo = blueprint(&server, "util/Echo/1.0.0", &[]);
-    assert_eq!(invoke(&echo, fixture("direct.json"), None).await.unwrap(), fixture("direct.json"));
+    assert_eq!(
+        invoke(&echo, fixture("direct.json"), None).await.unwrap(),
+        fixture("direct.json")
+    );
     let fail = blueprint(&server, "util/Fail", &[]);
-    let err = invoke(&fail, json!({"message": "direct failure", "error_type": "InputError"}), None).await.unwrap_err();
+    let err = invoke(
+        &fail,
+        json!({"message": "direct failure", "error_type": "InputError"}),
+        None,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.error_type(), "InputError");
-    assert!(err.to_string().starts_with("InputError: algorithm util/Fail raised InputError: direct failure (request req-"), "{err}");
+    assert!(
+        err.to_string().starts_with(
+            "InputError: algorithm util/Fail raised InputError: direct failure (request req-"
+        ),
+        "{err}"
+    );
     let raw = blueprint(&server, "util/Echo", &[("ALGORITHMIA_OUTPUT", "raw")]);
-    assert_eq!(invoke(&raw, json!({"k": 1}), None).await.unwrap(), json!({"k": 1}));
+    assert_eq!(
+        invoke(&raw, json!({"k": 1}), None).await.unwrap(),
+        json!({"k": 1})
+    );
     let void = blueprint(&server, "util/Echo", &[("ALGORITHMIA_OUTPUT", "void")]);
-    assert_eq!(invoke(&void, json!({"k": 1}), None).await.unwrap(), Value::Null);
+    assert_eq!(
+        invoke(&void, json!({"k": 1}), None).await.unwrap(),
+        Value::Null
+    );
 }
 
 #[tokio::test]
@@ -212,14 +305,29 @@ async fn batch_mode_sends_one_array() {
     assert_eq!(answer, json!({"batchItemFailures": []}));
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0], json!([{"user": "ada", "n": 1}, "plain text, not JSON", "//4AAQ=="]));
+    assert_eq!(
+        seen[0],
+        json!([{"user": "ada", "n": 1}, "plain text, not JSON", "//4AAQ=="])
+    );
 }
 
 #[tokio::test]
 async fn records_are_not_started_when_time_runs_short() {
     let server = server();
-    let bp = blueprint(&server, "util/Delay", &[("ALGORITHMIA_CONCURRENCY", "1"), ("ALGORITHMIA_INPUT_TEMPLATE", r#"{"ms":800}"#)]);
-    let event = kinesis_event(&[("1", "a", json!(1)), ("2", "b", json!(2)), ("3", "c", json!(3)), ("4", "d", json!(4))]);
+    let bp = blueprint(
+        &server,
+        "util/Delay",
+        &[
+            ("ALGORITHMIA_CONCURRENCY", "1"),
+            ("ALGORITHMIA_INPUT_TEMPLATE", r#"{"ms":800}"#),
+        ],
+    );
+    let event = kinesis_event(&[
+        ("1", "a", json!(1)),
+        ("2", "b", json!(2)),
+        ("3", "c", json!(3)),
+        ("4", "d", json!(4)),
+    ]);
     let started = Instant::now();
     let answer = invoke(&bp, event, Some(3_500)).await.unwrap();
     let elapsed = started.elapsed();

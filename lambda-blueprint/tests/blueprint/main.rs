@@ -1,7 +1,13 @@
 //! The blueprint end to end: the handler against a real `algorithmia-local`, and the built
 //! `bootstrap` under cargo-lambda's Runtime API emulator with moto's KMS.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
 
+mod e2e;
 mod handler;
 
 use std::collections::HashMap;
@@ -15,7 +21,10 @@ pub const KEY: &str = "simBlueprintKey";
 
 /// A server with the built-ins and one known key.
 pub fn server() -> ServerHandle {
-    LocalServer::builder().api_key(KEY, "blueprint").start().unwrap()
+    LocalServer::builder()
+        .api_key(KEY, "blueprint")
+        .start()
+        .unwrap()
 }
 
 /// A fixture from `lambda-blueprint/tests/fixtures`.
@@ -38,11 +47,18 @@ pub fn blueprint(server: &ServerHandle, algorithm: &str, extra: &[(&str, &str)])
 }
 
 /// Invoke the handler with a default context (no deadline), or one ending in `deadline_ms`.
-pub async fn invoke(blueprint: &Blueprint, event: Value, deadline_ms: Option<u64>) -> Result<Value, lambda_blueprint::BlueprintError> {
+pub async fn invoke(
+    blueprint: &Blueprint,
+    event: Value,
+    deadline_ms: Option<u64>,
+) -> Result<Value, lambda_blueprint::BlueprintError> {
     let mut context = Context::default();
     context.request_id = "test-request".into();
     if let Some(ms) = deadline_ms {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
         context.deadline = now + ms;
     }
     blueprint.handle(LambdaEvent::new(event, context)).await

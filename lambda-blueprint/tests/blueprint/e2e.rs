@@ -1,0 +1,411 @@
+//! The built `bootstrap` under cargo-lambda's Runtime API emulator (`cargo lambda watch
+//! --only-lambda-apis`), invoked with `cargo lambda invoke --data-file`, with moto's KMS and an
+//! `algorithmia-local`, all on free loopback ports started here.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_kms::primitives::Blob;
+use base64::Engine as _;
+use serde_json::{Value, json};
+use testkit::{Guard, Moto, free_port, repo_root, venv_bin, venv_path, wait_for_port};
+
+use crate::{KEY, server};
+
+const FUNCTION: &str = "thumbnailer";
+
+/// The emulator, listening on a free port.
+struct Emulator {
+    _child: Guard,
+    port: u16,
+    log: Arc<Mutex<String>>,
+}
+
+fn capture(mut pipe: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            into.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+}
+
+impl Emulator {
+    fn start() -> Emulator {
+        let port = free_port();
+        let mut child = Command::new(venv_bin("cargo-lambda"))
+            .args([
+                "lambda",
+                "watch",
+                "--only-lambda-apis",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &port.to_string(),
+            ])
+            .current_dir(repo_root())
+            .env("PATH", venv_path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cargo lambda watch starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        capture(child.stdout.take().unwrap(), Arc::clone(&log));
+        capture(child.stderr.take().unwrap(), Arc::clone(&log));
+        wait_for_port(port, Duration::from_secs(30));
+        Emulator {
+            _child: Guard(child),
+            port,
+            log,
+        }
+    }
+
+    /// `cargo lambda invoke --data-file`; returns (success, stdout and stderr).
+    fn invoke(&self, event: &Value) -> (bool, String) {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), event.to_string()).unwrap();
+        let out = Command::new(venv_bin("cargo-lambda"))
+            .args([
+                "lambda",
+                "invoke",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &self.port.to_string(),
+                "--output-format",
+                "json",
+                "--data-file",
+            ])
+            .arg(file.path())
+            .arg("_")
+            .current_dir(repo_root())
+            .env("PATH", venv_path())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+}
+
+/// The built `bootstrap`, running against the emulator.
+struct Function {
+    child: Guard,
+    output: Arc<Mutex<String>>,
+}
+
+impl Function {
+    fn start(emulator: &Emulator, env: &[(&str, String)]) -> Function {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_algorithmia-blueprint"));
+        for (name, _) in std::env::vars() {
+            if name.starts_with("ALGORITHMIA_") || name.starts_with("AWS_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("http://127.0.0.1:{}/.rt", emulator.port),
+            )
+            .env("AWS_LAMBDA_FUNCTION_NAME", FUNCTION)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RUST_LOG", "debug");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let output = Arc::new(Mutex::new(String::new()));
+        capture(child.stdout.take().unwrap(), Arc::clone(&output));
+        capture(child.stderr.take().unwrap(), Arc::clone(&output));
+        Function {
+            child: Guard(child),
+            output,
+        }
+    }
+
+    fn exit_within(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.0.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+/// A KMS key in moto and ciphertexts of `plaintext`, with and without the function's context.
+async fn ciphertexts(moto: &Moto, plaintext: &str) -> (String, String) {
+    let config = aws_sdk_kms::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&moto.url)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .build();
+    let kms = aws_sdk_kms::Client::from_conf(config);
+    let key = kms.create_key().send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_owned();
+    let encrypt = |context: bool| {
+        let mut request = kms
+            .encrypt()
+            .key_id(&key_id)
+            .plaintext(Blob::new(plaintext.as_bytes()));
+        if context {
+            request = request.encryption_context("LambdaFunctionName", FUNCTION);
+        }
+        request
+    };
+    let with = encrypt(true).send().await.unwrap();
+    let without = encrypt(false).send().await.unwrap();
+    let b64 = |blob: &Blob| base64::engine::general_purpose::STANDARD.encode(blob.as_ref());
+    (
+        b64(with.ciphertext_blob().unwrap()),
+        b64(without.ciphertext_blob().unwrap()),
+    )
+}
+
+fn fixture_event(name: &str) -> Value {
+    crate::fixture(name)
+}
+
+fn output_json(text: &str) -> Value {
+    let start = text
+        .find(['{', '[', '"'])
+        .unwrap_or_else(|| panic!("no JSON in {text:?}"));
+    serde_json::Deserializer::from_str(&text[start..])
+        .into_iter::<Value>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("no JSON in {text:?}"))
+}
+
+fn kinesis_with_failures() -> Value {
+    let record = |seq: &str, key: &str, data: Value| {
+        json!({
+            "eventSource": "aws:kinesis",
+            "eventID": format!("shardId-0:{seq}"),
+            "kinesis": {
+                "partitionKey": key,
+                "sequenceNumber": seq,
+                "data": base64::engine::general_purpose::STANDARD.encode(data.to_string()),
+                "approximateArrivalTimestamp": 1428537600.0,
+                "kinesisSchemaVersion": "1.0",
+            },
+        })
+    };
+    json!({"Records": [
+        record("101", "a", json!({"n": 1})),
+        record("102", "b", json!({"message": "record 102 is bad", "error_type": "InputError"})),
+        record("103", "c", json!({"n": 3})),
+        record("104", "b", json!({"n": 4})),
+    ]})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_source_through_the_real_bootstrap_with_a_kms_key() {
+    let moto = Moto::start();
+    let (with_context, without_context) = ciphertexts(&moto, KEY).await;
+    let server = server();
+    let emulator = Emulator::start();
+    let mut function = Function::start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Fail".into()),
+            ("ALGORITHMIA_API", server.base_url().into()),
+            ("ALGORITHMIA_API_KEY_ENCRYPTED", with_context),
+            ("AWS_ENDPOINT_URL_KMS", moto.url.clone()),
+        ],
+    );
+    let mut outputs = Vec::new();
+    let mut call = |event: Value| {
+        let (ok, text) = emulator.invoke(&event);
+        outputs.push(text.clone());
+        (ok, text)
+    };
+
+    // Success from every source.
+    for (name, want) in [
+        ("s3-put.json", json!({"records": 3, "succeeded": 3})),
+        ("eventbridge-s3.json", json!({"records": 1, "succeeded": 1})),
+        ("sns.json", json!({"records": 1, "succeeded": 1})),
+        ("sqs-fifo.json", json!({"batchItemFailures": []})),
+        ("dynamodb.json", json!({"batchItemFailures": []})),
+        ("kinesis.json", json!({"batchItemFailures": []})),
+        ("direct.json", fixture_event("direct.json")),
+    ] {
+        let (ok, text) = call(fixture_event(name));
+        assert!(ok, "{name}: {text}");
+        assert_eq!(output_json(&text), want, "{name}");
+    }
+    // Partial batch failure: only the record util/Fail raised on, and its partition's later
+    // record, are reported.
+    let (ok, text) = call(kinesis_with_failures());
+    assert!(ok, "{text}");
+    assert_eq!(
+        output_json(&text),
+        json!({"batchItemFailures": [{"itemIdentifier": "102"}, {"itemIdentifier": "104"}]})
+    );
+    // An HTTP request with a query string.
+    let (ok, text) = call(fixture_event("apigw-http.json"));
+    assert!(ok, "{text}");
+    let answer = output_json(&text);
+    assert_eq!(answer["statusCode"], 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(answer["body"].as_str().unwrap()).unwrap(),
+        json!({"name": "ada", "width": "200"})
+    );
+    // A failing S3 invocation is an error that names the record.
+    let mut s3 = fixture_event("s3-put.json");
+    s3["Records"] = json!([s3["Records"][0].clone()]);
+    let bad = blueprint_with_template(&server, &moto, &without_context);
+    let (ok, text) = bad.1.invoke(&s3);
+    outputs.push(text.clone());
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("RecordsFailed") && text.contains("s3://photos/uploads/Happy Face.jpg"),
+        "{text}"
+    );
+    drop(bad);
+
+    assert!(
+        function.exit_within(Duration::from_millis(10)).is_none(),
+        "the function stays up"
+    );
+    let logs = function.output.lock().unwrap().clone();
+    assert!(
+        logs.contains("invocation") && logs.contains("record failed"),
+        "{logs}"
+    );
+    for text in outputs
+        .iter()
+        .chain([&logs, &emulator.log.lock().unwrap().clone()])
+    {
+        assert!(!text.contains(KEY), "the plaintext key leaked: {text}");
+    }
+}
+
+/// A second function (on a second emulator) whose key was encrypted without a context, which
+/// `auto` falls back to, and whose template makes every record fail.
+fn blueprint_with_template(
+    server: &algorithmia_local::ServerHandle,
+    moto: &Moto,
+    ciphertext: &str,
+) -> (Function, Emulator) {
+    let emulator = Emulator::start();
+    let function = Function::start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Fail".into()),
+            ("ALGORITHMIA_API", server.base_url().into()),
+            ("ALGORITHMIA_API_KEY_ENCRYPTED", ciphertext.into()),
+            ("AWS_ENDPOINT_URL_KMS", moto.url.clone()),
+            (
+                "ALGORITHMIA_INPUT_TEMPLATE",
+                r#"{"message":"cannot thumbnail ${/key}","error_type":"InputError"}"#.into(),
+            ),
+        ],
+    );
+    (function, emulator)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_key_and_an_undecryptable_ciphertext_fail_clearly() {
+    let moto = Moto::start();
+    let (_, without_context) = ciphertexts(&moto, KEY).await;
+    let server = server();
+
+    // A wrong plaintext key: the 401 reaches the caller clearly.
+    let emulator = Emulator::start();
+    let _function = Function::start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
+            ("ALGORITHMIA_API", server.base_url().into()),
+            ("ALGORITHMIA_API_KEY", "simWrongKey123".into()),
+        ],
+    );
+    let (ok, text) = emulator.invoke(&json!({"hello": "world"}));
+    assert!(!ok, "{text}");
+    assert!(text.contains("refused the API key (HTTP 401)"), "{text}");
+    assert!(!text.contains("simWrongKey123"));
+
+    // A ciphertext KMS cannot decrypt with the given context: start-up fails, naming the variable.
+    let emulator = Emulator::start();
+    let mut function = Function::start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
+            ("ALGORITHMIA_API", server.base_url().into()),
+            ("ALGORITHMIA_API_KEY_ENCRYPTED", without_context.clone()),
+            ("ALGORITHMIA_KMS_ENCRYPTION_CONTEXT", "app=other".into()),
+            ("AWS_ENDPOINT_URL_KMS", moto.url.clone()),
+        ],
+    );
+    let status = function
+        .exit_within(Duration::from_secs(30))
+        .expect("the function exits at start-up");
+    assert!(!status.success());
+    let logs = function.output.lock().unwrap().clone();
+    assert!(
+        logs.contains(
+            "ALGORITHMIA_API_KEY_ENCRYPTED: could not decrypt with KMS (context app=other)"
+        ),
+        "{logs}"
+    );
+    assert!(!logs.contains(KEY));
+
+    // Garbage that is not a KMS ciphertext at all.
+    let mut garbage = Function::start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
+            (
+                "ALGORITHMIA_API_KEY_ENCRYPTED",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
+            ),
+            ("AWS_ENDPOINT_URL_KMS", moto.url.clone()),
+        ],
+    );
+    assert!(
+        !garbage
+            .exit_within(Duration::from_secs(30))
+            .expect("exits")
+            .success()
+    );
+    assert!(garbage.output.lock().unwrap().contains("could not decrypt with KMS (context LambdaFunctionName=thumbnailer, then no encryption context)"));
+
+    // Bad configuration is an initialisation error that names the variable.
+    let mut misconfigured = Function::start(&emulator, &[("ALGORITHMIA_API_KEY", KEY.into())]);
+    assert!(
+        !misconfigured
+            .exit_within(Duration::from_secs(30))
+            .expect("exits")
+            .success()
+    );
+    let logs = misconfigured.output.lock().unwrap().clone();
+    assert!(logs.contains("ALGORITHMIA_ALGORITHM: required"), "{logs}");
+    assert!(!logs.contains(KEY), "{logs}");
+}
