@@ -8,9 +8,11 @@ source scripts/lib/setup.sh
 step "toolchain"
 require_rust_tools
 
-step "peer clients: Python (.venv) and Node (node_modules)"
+step "test tools: Python (.venv: the official client, moto, cargo-lambda, cfn-lint) and Node (node_modules)"
 setup_python
 setup_node
+require_arm64_target
+export PATH="$PWD/.venv/bin:$PATH"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -23,5 +25,26 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --lock
 
 step "cargo test"
 cargo test --workspace --all-features --locked
+
+step "SAM template: cfn-lint (and a broken copy must fail)"
+AWS_DEFAULT_REGION=us-east-1 cfn-lint lambda-blueprint/template.yaml
+broken=$(mktemp --suffix=.yaml)
+sed 's/ReportBatchItemFailures/ReportBatchItemFailure/' lambda-blueprint/template.yaml > "$broken"
+if AWS_DEFAULT_REGION=us-east-1 cfn-lint "$broken" >/dev/null 2>&1; then
+  rm -f "$broken"; die "cfn-lint accepted a broken template: the lint step checks nothing"
+fi
+rm -f "$broken"
+
+step "cargo lambda build --release --arm64 (the bootstrap for provided.al2023)"
+cargo lambda build --release --arm64 -p lambda-blueprint
+bootstrap=target/lambda/algorithmia-blueprint/bootstrap
+python3 - "$bootstrap" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read(20)
+assert data[:4] == b"\x7fELF", "not an ELF file"
+machine = int.from_bytes(data[18:20], "little")
+assert machine == 0xB7, f"not aarch64 (e_machine {machine:#x})"
+print(f"{sys.argv[1]}: ELF aarch64, {__import__('os').path.getsize(sys.argv[1])} bytes")
+PY
 
 step "all checks passed"

@@ -1,7 +1,9 @@
 //! `algorithmia-bench`: measures our SDK, the server and the peers on loopback, in one run.
 //!
 //! `cargo build --release --workspace && target/release/algorithmia-bench data --size-mib 1024`
+//! `target/release/algorithmia-bench blueprint`
 
+mod blueprint;
 mod data;
 mod proc;
 
@@ -24,6 +26,12 @@ enum Scenario {
         /// File size in MiB.
         #[arg(long, default_value_t = 1024)]
         size_mib: u64,
+    },
+    /// The blueprint's release bootstrap: start time, a 1,000-record batch, peak memory, size.
+    Blueprint {
+        /// Runs of each batch; the median is reported.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
     },
     /// (internal) The client side of `data`, in its own process.
     #[command(hide = true)]
@@ -53,6 +61,11 @@ fn main() -> ExitCode {
                 println!("{json}");
             }
         }),
+        Scenario::Blueprint { runs } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(blueprint::run(runs))),
         Scenario::DataClient {
             base_url,
             source,

@@ -27,6 +27,14 @@ pub(crate) fn sibling(name: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// The target directory this binary was built into (`target/`).
+pub(crate) fn repo_target() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().and_then(|p| p.parent()).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
 /// A started `algorithmia-local`, killed when dropped.
 pub(crate) struct Server {
     pub(crate) child: Child,

@@ -56,3 +56,11 @@ setup_node() {
   fi
   node -e "require('algorithmia')" || die "the Node client did not install"
 }
+
+# The aarch64 standard library, which `cargo lambda build --arm64` links against.
+require_arm64_target() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then
+    rustup target add aarch64-unknown-linux-gnu \
+      || die "could not add the aarch64-unknown-linux-gnu target (rustup target add aarch64-unknown-linux-gnu)"
+  fi
+}

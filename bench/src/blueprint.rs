@@ -1,0 +1,224 @@
+//! The blueprint's `bootstrap` (release build) under a minimal Runtime API served here: time from
+//! process start to the first `/next`, the wall time of a 1,000-record Kinesis batch, peak memory.
+
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::proc::{Server, peak_rss_kib, sibling};
+
+#[derive(Default)]
+struct Fake {
+    event: Option<Vec<u8>>,
+    first_next: Option<Instant>,
+    event_sent: Option<Instant>,
+    answered: Option<(Instant, Value)>,
+}
+
+type Shared = (Arc<Mutex<Fake>>, Arc<Notify>);
+
+async fn next(State((state, _)): State<Shared>) -> impl IntoResponse {
+    let event = {
+        let mut fake = state.lock().unwrap_or_else(|e| e.into_inner());
+        fake.first_next.get_or_insert_with(Instant::now);
+        fake.event.take()
+    };
+    let Some(event) = event else {
+        // One invocation per run: later polls wait until the process is stopped.
+        std::future::pending::<()>().await;
+        unreachable!()
+    };
+    let deadline = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64 + 900_000)
+        .unwrap_or(0);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "lambda-runtime-aws-request-id",
+        HeaderValue::from_static("bench-1"),
+    );
+    headers.insert("lambda-runtime-deadline-ms", HeaderValue::from(deadline));
+    headers.insert(
+        "lambda-runtime-invoked-function-arn",
+        HeaderValue::from_static("arn:aws:lambda:us-east-1:000000000000:function:bench"),
+    );
+    state.lock().unwrap_or_else(|e| e.into_inner()).event_sent = Some(Instant::now());
+    (StatusCode::OK, headers, event)
+}
+
+async fn respond(State((state, done)): State<Shared>, body: Bytes) -> StatusCode {
+    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    state.lock().unwrap_or_else(|e| e.into_inner()).answered = Some((Instant::now(), value));
+    done.notify_one();
+    StatusCode::ACCEPTED
+}
+
+async fn error(State((state, done)): State<Shared>, body: Bytes) -> StatusCode {
+    let text = String::from_utf8_lossy(&body).into_owned();
+    state.lock().unwrap_or_else(|e| e.into_inner()).answered =
+        Some((Instant::now(), json!({"error": text})));
+    done.notify_one();
+    StatusCode::ACCEPTED
+}
+
+/// One run's figures.
+#[derive(Debug, Serialize, Clone, Copy)]
+pub(crate) struct BootstrapRun {
+    pub(crate) start_to_first_next_ms: f64,
+    pub(crate) batch_ms: f64,
+    pub(crate) peak_rss_mib: f64,
+}
+
+/// A Kinesis batch of `n` records, each with its own partition key, carrying `data`.
+pub(crate) fn kinesis_batch(n: usize, data: &Value) -> Vec<u8> {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(data.to_string());
+    let records: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({
+                "eventSource": "aws:kinesis",
+                "eventID": format!("shardId-000:{i}"),
+                "kinesis": {
+                    "partitionKey": format!("key-{i}"),
+                    "sequenceNumber": format!("{:020}", i),
+                    "data": encoded,
+                    "approximateArrivalTimestamp": 1428537600.0,
+                    "kinesisSchemaVersion": "1.0",
+                },
+            })
+        })
+        .collect();
+    json!({"Records": records}).to_string().into_bytes()
+}
+
+/// Run the release `bootstrap` once against `server` with one event.
+pub(crate) async fn run_once(
+    server: &Server,
+    algorithm: &str,
+    concurrency: u32,
+    event: Vec<u8>,
+) -> Result<BootstrapRun, String> {
+    let state = Arc::new(Mutex::new(Fake {
+        event: Some(event),
+        ..Fake::default()
+    }));
+    let done = Arc::new(Notify::new());
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(respond),
+        )
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .with_state((Arc::clone(&state), Arc::clone(&done)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let started = Instant::now();
+    let mut child = Command::new(sibling("algorithmia-blueprint")?)
+        .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("ALGORITHMIA_ALGORITHM", algorithm)
+        .env("ALGORITHMIA_API_KEY", crate::data::KEY)
+        .env("ALGORITHMIA_API", &server.base_url)
+        .env("ALGORITHMIA_CONCURRENCY", concurrency.to_string())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not start the bootstrap: {e}"))?;
+    let waited = tokio::time::timeout(Duration::from_secs(120), done.notified()).await;
+    let peak = peak_rss_kib(child.id()).unwrap_or(0);
+    let _ = child.kill();
+    let _ = child.wait();
+    serving.abort();
+    waited.map_err(|_| "the bootstrap did not answer within 120 s".to_owned())?;
+    let fake = state.lock().unwrap_or_else(|e| e.into_inner());
+    let (answered, answer) = fake.answered.clone().ok_or("no answer")?;
+    if answer != json!({"batchItemFailures": []}) {
+        return Err(format!("the batch did not fully succeed: {answer}"));
+    }
+    let first_next = fake.first_next.ok_or("no /next")?;
+    let sent = fake.event_sent.ok_or("no event sent")?;
+    Ok(BootstrapRun {
+        start_to_first_next_ms: (first_next - started).as_secs_f64() * 1000.0,
+        batch_ms: (answered - sent).as_secs_f64() * 1000.0,
+        peak_rss_mib: peak as f64 / 1024.0,
+    })
+}
+
+/// The median of several runs of each measure.
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The whole blueprint scenario: `runs` runs of the Delay batch and of the Echo batch.
+pub(crate) async fn run(runs: usize) -> Result<(), String> {
+    let server = Server::start(&[])?;
+    let delay = kinesis_batch(1000, &json!({"ms": 20}));
+    let echo = kinesis_batch(1000, &json!({"hello": "world"}));
+    let mut delay_runs = Vec::new();
+    let mut echo_runs = Vec::new();
+    for _ in 0..runs {
+        delay_runs.push(run_once(&server, "util/Delay", 32, delay.clone()).await?);
+        echo_runs.push(run_once(&server, "util/Echo", 32, echo.clone()).await?);
+    }
+    let size = |path: &str| {
+        std::fs::metadata(path)
+            .map(|m| m.len() as f64 / 1024.0 / 1024.0)
+            .ok()
+    };
+    let native = sibling("algorithmia-blueprint")?;
+    let start = median(
+        delay_runs
+            .iter()
+            .chain(&echo_runs)
+            .map(|r| r.start_to_first_next_ms)
+            .collect(),
+    );
+    let delay_ms = median(delay_runs.iter().map(|r| r.batch_ms).collect());
+    let echo_ms = median(echo_runs.iter().map(|r| r.batch_ms).collect());
+    let peak = delay_runs
+        .iter()
+        .chain(&echo_runs)
+        .map(|r| r.peak_rss_mib)
+        .fold(0.0, f64::max);
+    let ideal = 1000.0 / 32.0 * 20.0;
+    println!("| blueprint measure (median of {runs}) | value | goal |");
+    println!("| --- | --- | --- |");
+    println!("| process start to first /next | {start:.1} ms | |");
+    println!(
+        "| 1,000 Kinesis records, util/Delay 20 ms, concurrency 32 | {delay_ms:.0} ms (ideal {ideal:.0} ms, {:+.1}%) | within 15% |",
+        (delay_ms / ideal - 1.0) * 100.0
+    );
+    println!(
+        "| 1,000 Kinesis records, util/Echo, concurrency 32 | {echo_ms:.0} ms ({:.0} µs a record) | |",
+        echo_ms * 1000.0 / 1000.0
+    );
+    println!("| peak RSS | {peak:.1} MiB | under 40 MiB |");
+    if let Some(mib) = native.to_str().and_then(size) {
+        println!("| release binary, x86_64 | {mib:.1} MiB | |");
+    }
+    let arm = crate::proc::repo_target().join("lambda/algorithmia-blueprint/bootstrap");
+    if let Some(mib) = arm.to_str().and_then(size) {
+        println!("| bootstrap, aarch64 (cargo lambda build --release --arm64) | {mib:.1} MiB | |");
+    }
+    Ok(())
+}
