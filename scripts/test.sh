@@ -47,4 +47,7 @@ assert machine == 0xB7, f"not aarch64 (e_machine {machine:#x})"
 print(f"{sys.argv[1]}: ELF aarch64, {__import__('os').path.getsize(sys.argv[1])} bytes")
 PY
 
+step "the README's main command: scripts/thumbnail.sh"
+bash scripts/thumbnail.sh --output target/ci-thumbnail.png
+
 step "all checks passed"

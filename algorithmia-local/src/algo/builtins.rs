@@ -1,4 +1,5 @@
-//! The built-in algorithms: `demo/Hello`, `util/Echo`, `util/Delay` and `util/Fail`.
+//! The built-in algorithms: `demo/Hello`, `util/Echo`, `util/Delay`, `util/Fail` and
+//! `opencv/SmartThumbnail`.
 
 use std::time::Duration;
 
@@ -17,7 +18,13 @@ fn published(name: &str) -> AlgorithmDef {
 
 /// All built-ins.
 pub(crate) fn all() -> Vec<AlgorithmDef> {
-    vec![hello(), echo(), delay(), fail()]
+    vec![
+        hello(),
+        echo(),
+        delay(),
+        fail(),
+        super::thumbnail::definition(),
+    ]
 }
 
 /// `demo/Hello`: text in, `Hello <input>` out.

@@ -3,6 +3,7 @@
 pub(crate) mod builtins;
 mod registry;
 pub(crate) mod route;
+mod thumbnail;
 
 use std::fmt;
 use std::future::Future;

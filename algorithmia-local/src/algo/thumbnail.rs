@@ -1,0 +1,268 @@
+//! `opencv/SmartThumbnail`: content-aware thumbnails (smartcrop: edges, saturation and skin
+//! tones, which keeps faces in frame), PNG out.
+
+use std::io::Cursor;
+use std::num::NonZeroU32;
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::{AlgoError, AlgorithmDef, Context, Input, Output};
+
+/// The largest width or height a thumbnail may have.
+pub(crate) const MAX_SIDE: u32 = 4096;
+/// The default size for raw image input.
+const DEFAULT_SIDE: u32 = 200;
+
+pub(crate) fn definition() -> AlgorithmDef {
+    AlgorithmDef::new("opencv/SmartThumbnail")
+        .version("0.1.0")
+        .version("1.0.0")
+        .handler(|input, ctx| async move { run(input, ctx).await })
+}
+
+/// What a call asked for.
+struct Request {
+    source: Source,
+    destination: Option<String>,
+    width: u32,
+    height: u32,
+    /// The object form answers `{"output": uri}`; the array form answers the URI.
+    object_form: bool,
+}
+
+enum Source {
+    Bytes(Bytes),
+    Uri(String),
+}
+
+fn side(value: Option<&Value>, what: &str) -> Result<u32, AlgoError> {
+    let n = value
+        .and_then(Value::as_u64)
+        .ok_or_else(|| AlgoError::input(format!("{what} must be a whole number of pixels")))?;
+    if n == 0 || n > u64::from(MAX_SIDE) {
+        return Err(AlgoError::input(format!(
+            "{what} must be from 1 to {MAX_SIDE} pixels, not {n}"
+        )));
+    }
+    Ok(n as u32)
+}
+
+fn text(value: Option<&Value>, what: &str) -> Result<String, AlgoError> {
+    value
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            AlgoError::input(format!(
+                "{what} must be a data URI, a connector URI or an http(s) URL"
+            ))
+        })
+}
+
+fn parse(input: Input) -> Result<Request, AlgoError> {
+    match input {
+        Input::Binary(bytes) => Ok(Request {
+            source: Source::Bytes(bytes),
+            destination: None,
+            width: DEFAULT_SIDE,
+            height: DEFAULT_SIDE,
+            object_form: false,
+        }),
+        Input::Json(Value::Array(items)) if items.len() == 3 => Ok(Request {
+            source: Source::Uri(text(items.first(), "the source")?),
+            destination: None,
+            width: side(items.get(1), "the width")?,
+            height: side(items.get(2), "the height")?,
+            object_form: false,
+        }),
+        Input::Json(Value::Array(items)) if items.len() == 5 => Ok(Request {
+            source: Source::Uri(text(items.first(), "the source")?),
+            destination: Some(text(items.get(1), "the destination")?),
+            width: side(items.get(2), "the width")?,
+            height: side(items.get(3), "the height")?,
+            object_form: false,
+        }),
+        Input::Json(Value::Object(fields)) => Ok(Request {
+            source: Source::Uri(text(fields.get("image"), "`image`")?),
+            destination: Some(text(fields.get("outputUrl"), "`outputUrl`")?),
+            width: side(fields.get("width"), "`width`")?,
+            height: side(fields.get("height"), "`height`")?,
+            object_form: true,
+        }),
+        other => Err(AlgoError::input(format!(
+            "opencv/SmartThumbnail takes image bytes, [source, width, height], [source, destination, width, height, flag] or {{\"image\", \"outputUrl\", \"width\", \"height\"}}, not {} input",
+            other.kind()
+        ))),
+    }
+}
+
+async fn read_source(source: &Source, ctx: &Context) -> Result<Bytes, AlgoError> {
+    match source {
+        Source::Bytes(bytes) => Ok(bytes.clone()),
+        Source::Uri(uri) if uri.starts_with("http://") || uri.starts_with("https://") => {
+            let fail =
+                |e: String| AlgoError::input(format!("could not read the source {uri}: {e}"));
+            let response = reqwest::Client::new()
+                .get(uri)
+                .send()
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            if !response.status().is_success() {
+                return Err(fail(format!("HTTP {}", response.status())));
+            }
+            response.bytes().await.map_err(|e| fail(e.to_string()))
+        }
+        Source::Uri(uri) => ctx
+            .data()
+            .read(uri)
+            .await
+            .map_err(|e| AlgoError::input(format!("could not read the source {uri}: {e}"))),
+    }
+}
+
+/// Decode, crop to the most interesting region of the requested aspect, resize, encode PNG.
+pub(crate) fn thumbnail(bytes: &[u8], width: u32, height: u32) -> Result<Vec<u8>, AlgoError> {
+    let format = image::guess_format(bytes)
+        .ok()
+        .filter(|f| {
+            matches!(
+                f,
+                image::ImageFormat::Jpeg
+                    | image::ImageFormat::Png
+                    | image::ImageFormat::Gif
+                    | image::ImageFormat::WebP
+            )
+        })
+        .ok_or_else(|| AlgoError::input("the source is not an image (JPEG, PNG, GIF or WebP)"))?;
+    let picture = image::load_from_memory_with_format(bytes, format)
+        .map_err(|e| AlgoError::input(format!("the image could not be decoded: {e}")))?
+        .to_rgb8();
+    let (Some(w), Some(h)) = (NonZeroU32::new(width), NonZeroU32::new(height)) else {
+        return Err(AlgoError::input("the size must not be zero"));
+    };
+    let crop = smartcrop::find_best_crop(&picture, w, h)
+        .map_err(|e| AlgoError::input(format!("the image cannot be cropped: {e}")))?
+        .crop;
+    let cropped = image::imageops::crop_imm(
+        &picture,
+        crop.x,
+        crop.y,
+        crop.width.max(1),
+        crop.height.max(1),
+    )
+    .to_image();
+    let resized = image::imageops::resize(
+        &cropped,
+        width,
+        height,
+        image::imageops::FilterType::Lanczos3,
+    );
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(resized)
+        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| AlgoError::new(format!("could not encode the PNG: {e}")))?;
+    Ok(png)
+}
+
+async fn run(input: Input, ctx: Context) -> Result<Output, AlgoError> {
+    let request = parse(input)?;
+    let bytes = read_source(&request.source, &ctx).await?;
+    let (width, height) = (request.width, request.height);
+    // Decoding and resizing are CPU work: keep them off the server's request threads.
+    let png = tokio::task::spawn_blocking(move || thumbnail(&bytes, width, height))
+        .await
+        .map_err(|_| AlgoError::new("the thumbnail worker crashed"))??;
+    match request.destination {
+        None => Ok(Output::Binary(Bytes::from(png))),
+        Some(destination) => {
+            let uri = ctx.data().write(&destination, png).await.map_err(|e| {
+                AlgoError::input(format!(
+                    "could not write the thumbnail to {destination}: {e}"
+                ))
+            })?;
+            if request.object_form {
+                Ok(Output::Json(json!({"output": uri.to_string()})))
+            } else {
+                Ok(Output::Text(uri.to_string()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain background with one skin-toned, textured patch far to the right.
+    fn scene(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(width, height, |x, y| {
+            let (cx, cy) = (width * 4 / 5, height / 2);
+            let (dx, dy) = (x as i64 - cx as i64, y as i64 - cy as i64);
+            if dx * dx + dy * dy < (height as i64 / 5).pow(2) {
+                let t = ((x + y) % 7) as u8 * 3;
+                image::Rgb([224 - t, 172 - t, 140 - t])
+            } else {
+                image::Rgb([40, 60, 90])
+            }
+        });
+        let mut out = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut Cursor::new(&mut out), format)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn thumbnails_have_the_requested_size_from_every_format() {
+        for format in [
+            image::ImageFormat::Png,
+            image::ImageFormat::Jpeg,
+            image::ImageFormat::Gif,
+        ] {
+            let png = thumbnail(&scene(640, 360, format), 200, 200).unwrap();
+            let out = image::load_from_memory(&png).unwrap();
+            assert_eq!((out.width(), out.height()), (200, 200), "{format:?}");
+            assert_eq!(image::guess_format(&png).unwrap(), image::ImageFormat::Png);
+        }
+        let wide = thumbnail(&scene(300, 300, image::ImageFormat::Png), 120, 40).unwrap();
+        let out = image::load_from_memory(&wide).unwrap();
+        assert_eq!((out.width(), out.height()), (120, 40));
+    }
+
+    #[test]
+    fn the_crop_keeps_the_interesting_region() {
+        let png = thumbnail(&scene(900, 300, image::ImageFormat::Png), 100, 100).unwrap();
+        let out = image::load_from_memory(&png).unwrap().to_rgb8();
+        // The skin-toned patch is on the right: the square crop must contain it.
+        let skin = out.pixels().filter(|p| p[0] > 180 && p[1] > 120).count();
+        assert!(skin > 100 * 100 / 10, "only {skin} skin pixels in the crop");
+    }
+
+    #[test]
+    fn bad_input_is_an_input_error() {
+        for bad in [
+            &b"not an image at all"[..],
+            &[0x89, b'P', b'N', b'G', 0, 0][..],
+        ] {
+            let err = thumbnail(bad, 10, 10).unwrap_err();
+            assert_eq!(err.error_type, "InputError", "{err}");
+        }
+        for (input, needle) in [
+            (serde_json::json!(["data://x/y", 0, 10]), "the width"),
+            (serde_json::json!(["data://x/y", 10, 5000]), "the height"),
+            (
+                serde_json::json!({"image": "data://x/y", "outputUrl": "data://x/z", "width": 10}),
+                "`height`",
+            ),
+            (serde_json::json!([1, 2, 3]), "the source"),
+            (serde_json::json!("just text"), "takes image bytes"),
+        ] {
+            let err = parse(Input::Json(input)).err().unwrap();
+            assert!(
+                err.message.contains(needle) && err.error_type == "InputError",
+                "{err}"
+            );
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The workflows Algorithmia sold with its Lambda blueprint, run end to end on one machine
+//! through the same code that runs in Lambda.
+//!
+//! - [`thumbnail`]: an image uploaded to S3 becomes a face-aware thumbnail in another bucket.
+
+pub mod thumbnail;
+
+use algorithmia_client::Client;
+use algorithmia_local::{LocalServer, ServerHandle};
+
+/// Where a workflow's algorithms run.
+pub enum Target {
+    /// An `algorithmia-local` started in this process (the default: no account, no network).
+    Embedded(ServerHandle),
+    /// Any Algorithmia-compatible API.
+    Remote {
+        /// Its base URL.
+        url: String,
+        /// The API key.
+        key: String,
+    },
+}
+
+impl Target {
+    /// An embedded server with the built-in algorithms.
+    pub fn embedded() -> Result<Target, algorithmia_local::StartError> {
+        Ok(Target::Embedded(LocalServer::builder().start()?))
+    }
+
+    /// The API's base URL.
+    pub fn url(&self) -> &str {
+        match self {
+            Target::Embedded(server) => server.base_url(),
+            Target::Remote { url, .. } => url,
+        }
+    }
+
+    /// The API key.
+    pub fn key(&self) -> &str {
+        match self {
+            Target::Embedded(server) => server.api_key(),
+            Target::Remote { key, .. } => key,
+        }
+    }
+
+    /// A description for the report.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Embedded(server) => {
+                format!("embedded algorithmia-local at {}", server.base_url())
+            }
+            Target::Remote { url, .. } => format!("the API at {url}"),
+        }
+    }
+
+    /// An SDK client for the target.
+    pub fn client(&self) -> Result<Client, algorithmia_client::Error> {
+        Client::builder()
+            .base_url(self.url())
+            .api_key(self.key())
+            .build()
+    }
+
+    /// The blueprint's configuration for the target: these variables plus `extra`.
+    pub fn config(
+        &self,
+        extra: &[(&str, String)],
+    ) -> Result<lambda_blueprint::Config, lambda_blueprint::ConfigError> {
+        let mut vars = vec![
+            ("ALGORITHMIA_API_KEY".to_owned(), self.key().to_owned()),
+            ("ALGORITHMIA_API".to_owned(), self.url().to_owned()),
+        ];
+        vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        lambda_blueprint::Config::from_lookup(|name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+}
