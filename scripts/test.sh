@@ -29,7 +29,7 @@ cargo test --workspace --all-features --locked
 step "SAM template: cfn-lint (and a broken copy must fail)"
 AWS_DEFAULT_REGION=us-east-1 cfn-lint lambda-blueprint/template.yaml
 broken=$(mktemp --suffix=.yaml)
-sed 's/ReportBatchItemFailures/ReportBatchItemFailure/' lambda-blueprint/template.yaml > "$broken"
+sed 's/MemorySize: 256/MemorySize: 99999999/' lambda-blueprint/template.yaml > "$broken"
 if AWS_DEFAULT_REGION=us-east-1 cfn-lint "$broken" >/dev/null 2>&1; then
   rm -f "$broken"; die "cfn-lint accepted a broken template: the lint step checks nothing"
 fi
