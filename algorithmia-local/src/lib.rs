@@ -46,8 +46,8 @@ use algorithmia_client::wire;
 use tokio::sync::oneshot;
 
 pub use algo::{
-    AlgoError, AlgoResult, AlgorithmDef, BoxFuture, Context, Input, Output, PublishedVersion,
-    Visibility,
+    AdkAlgorithm, AlgoError, AlgoResult, AlgorithmDef, BoxFuture, Context, FIFO_PATH, Input,
+    Output, PublishedVersion, Visibility,
 };
 pub use auth::DEFAULT_USER;
 pub use data::{ACL_MY_ALGORITHMS, ACL_PUBLIC, DataApi, DataEntry, DataError};
@@ -107,6 +107,7 @@ impl LocalServer {
             page_size: wire::DEFAULT_PAGE_SIZE,
             builtins: true,
             algorithms: Vec::new(),
+            adk: Vec::new(),
             max_upload_bytes: 64 * 1024 * 1024 * 1024,
             upload_idle_timeout: Duration::from_secs(30),
             worker_threads: 2,
@@ -125,6 +126,7 @@ pub struct LocalServerBuilder {
     page_size: usize,
     builtins: bool,
     algorithms: Vec<AlgorithmDef>,
+    adk: Vec<AdkAlgorithm>,
     max_upload_bytes: u64,
     upload_idle_timeout: Duration,
     worker_threads: usize,
@@ -205,6 +207,14 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Host an algorithm written with the official Python ADK: `command` runs it (with `sh -c`),
+    /// with `ALGORITHMIA_API` and `ALGORITHMIA_API_KEY` set to this server. It is started with the
+    /// server, so a missing interpreter or package fails `start()`.
+    pub fn adk_algorithm(mut self, algorithm: AdkAlgorithm) -> Self {
+        self.adk.push(algorithm);
+        self
+    }
+
     /// The largest file upload accepted (default 64 GiB; uploads stream to disk).
     pub fn max_upload_bytes(mut self, limit: u64) -> Self {
         self.max_upload_bytes = limit;
@@ -231,6 +241,14 @@ impl LocalServerBuilder {
                 "the page size must be at least 1".into(),
             ));
         }
+        let listener = TcpListener::bind(self.bind).map_err(|source| StartError::Bind {
+            addr: self.bind,
+            source,
+        })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: self.bind,
+            source,
+        })?;
         let mut registry = algo::Registry::default();
         let builtins = if self.builtins {
             algo::builtins::all()
@@ -317,6 +335,28 @@ impl LocalServerBuilder {
                 )
             }
         };
+        let mut runners = Vec::new();
+        for spec in &self.adk {
+            let env = vec![
+                ("ALGORITHMIA_API".to_owned(), format!("http://{addr}")),
+                ("ALGORITHMIA_API_KEY".to_owned(), api_key.clone()),
+            ];
+            let shim = root.join(".adk");
+            let runner = Arc::new(
+                algo::adk::AdkRunner::new(spec.clone(), env, &shim)
+                    .map_err(|source| StartError::DataDir { path: shim, source })?,
+            );
+            registry
+                .insert(algo::adk::definition(spec, Arc::clone(&runner)))
+                .map_err(|e| StartError::Config(e.to_string()))?;
+            runners.push((spec.name.clone(), runner));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(self.worker_threads)
+            .thread_name("algorithmia-local")
+            .enable_all()
+            .build()
+            .map_err(StartError::Runtime)?;
         let state = Arc::new(state::AppState {
             keys,
             registry,
@@ -327,34 +367,28 @@ impl LocalServerBuilder {
             body_timeout: Duration::from_secs(120),
         });
 
-        let listener = TcpListener::bind(self.bind).map_err(|source| StartError::Bind {
-            addr: self.bind,
-            source,
-        })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: self.bind,
-            source,
-        })?;
         listener
             .set_nonblocking(true)
             .map_err(|source| StartError::Bind { addr, source })?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(self.worker_threads)
-            .thread_name("algorithmia-local")
-            .enable_all()
-            .build()
-            .map_err(StartError::Runtime)?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let (ready, is_ready) = std::sync::mpsc::channel::<Result<(), std::io::Error>>();
+        let (ready, is_ready) = std::sync::mpsc::channel::<Result<(), StartError>>();
         let router = app::app(state);
         let thread = std::thread::Builder::new()
             .name("algorithmia-local".into())
             .spawn(move || {
                 runtime.block_on(async move {
+                    // ADK processes start first, so a missing interpreter or package fails start().
+                    for (name, runner) in &runners {
+                        if let Err(e) = runner.start().await {
+                            let _ = ready
+                                .send(Err(StartError::Config(format!("algorithm {name}: {e}"))));
+                            return;
+                        }
+                    }
                     let listener = match tokio::net::TcpListener::from_std(listener) {
                         Ok(l) => l,
                         Err(e) => {
-                            let _ = ready.send(Err(e));
+                            let _ = ready.send(Err(StartError::Runtime(e)));
                             return;
                         }
                     };
@@ -373,8 +407,7 @@ impl LocalServerBuilder {
             .map_err(StartError::Runtime)?;
         is_ready
             .recv()
-            .map_err(|_| StartError::Runtime(std::io::Error::other("the server thread died")))?
-            .map_err(StartError::Runtime)?;
+            .map_err(|_| StartError::Runtime(std::io::Error::other("the server thread died")))??;
         tracing::info!(%addr, "listening");
         Ok(ServerHandle {
             base_url: format!("http://{addr}"),

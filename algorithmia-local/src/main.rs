@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use algorithmia_local::{DEFAULT_PORT, DEFAULT_USER, LocalServer};
+
 use clap::Parser;
 
 /// A local server that speaks the Algorithmia API v1 and hosts real algorithms.
@@ -28,6 +29,10 @@ struct Args {
     /// Entries per directory listing page.
     #[arg(long, default_value_t = 1000)]
     page_size: usize,
+    /// Host an algorithm written with the official Python ADK:
+    /// OWNER/NAME[@VERSION]=COMMAND (the command runs with `sh -c`). Repeatable.
+    #[arg(long = "algorithm", value_name = "OWNER/NAME[@VERSION]=COMMAND")]
+    algorithms: Vec<String>,
     /// Do not register the built-in algorithms.
     #[arg(long)]
     no_builtins: bool,
@@ -75,6 +80,9 @@ fn run(args: Args) -> Result<(), String> {
             .split_once('=')
             .ok_or_else(|| format!("--connector {entry:?} is not NAME=URL"))?;
         builder = builder.connector(name, target);
+    }
+    for spec in &args.algorithms {
+        builder = builder.adk_algorithm(algorithmia_local::AdkAlgorithm::parse(spec)?);
     }
     let server = builder.start().map_err(|e| e.to_string())?;
     {

@@ -1,5 +1,6 @@
 //! Hosted algorithms: what they receive, what they return, and how versions resolve.
 
+pub(crate) mod adk;
 pub(crate) mod builtins;
 mod registry;
 pub(crate) mod route;
@@ -16,6 +17,7 @@ use serde_json::Value;
 
 use crate::data::DataApi;
 
+pub use adk::{AdkAlgorithm, FIFO_PATH};
 pub(crate) use registry::Registry;
 pub use registry::{AlgorithmDef, PublishedVersion, Visibility};
 

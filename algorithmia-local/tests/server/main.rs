@@ -6,6 +6,7 @@
     unreachable_pub
 )]
 
+mod adk;
 mod algo;
 mod binary;
 mod data;
