@@ -1,12 +1,15 @@
 //! The workflows Algorithmia sold with its Lambda blueprint, run end to end on one machine
 //! through the same code that runs in Lambda.
 //!
-//! - [`thumbnail`]: an image uploaded to S3 becomes a face-aware thumbnail in another bucket.
+//! - [`thumbnail`]: an image uploaded to S3 becomes a smart thumbnail in another bucket.
+//! - [`speech`]: a recording uploaded to S3 becomes a JSON transcript in another bucket.
 
+pub mod speech;
 pub mod thumbnail;
 
 use algorithmia_client::Client;
 use algorithmia_local::{LocalServer, ServerHandle};
+use serde_json::{Value, json};
 
 /// Where a workflow's algorithms run.
 pub enum Target {
@@ -75,4 +78,42 @@ impl Target {
             vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })
     }
+}
+
+/// An S3 key as S3 notifications encode it (space as `+`, the rest percent-encoded).
+pub fn encode_key(key: &str) -> String {
+    key.split('/')
+        .map(|part| {
+            part.bytes()
+                .map(|b| match b {
+                    b' ' => "+".to_owned(),
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    other => format!("%{other:02X}"),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The S3 notification Lambda receives for an upload.
+pub fn s3_event(bucket: &str, key: &str, size: u64) -> Value {
+    json!({"Records": [{
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "us-east-1",
+        "eventTime": "2026-01-01T00:00:00.000Z",
+        "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "LOCAL"},
+        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": "thumbnails",
+            "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
+            "object": {"key": encode_key(key), "size": size, "eTag": "0"},
+        },
+    }]})
 }

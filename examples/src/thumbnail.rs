@@ -23,7 +23,7 @@ use lambda_blueprint::Blueprint;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
-use crate::Target;
+use crate::{Target, s3_event};
 
 /// The algorithm the workflow calls.
 pub const ALGORITHM: &str = "opencv/SmartThumbnail/1.0.0";
@@ -94,44 +94,6 @@ pub fn sample_image(path: &Path) -> Result<(), image::ImageError> {
         }
     });
     img.save_with_format(path, image::ImageFormat::Jpeg)
-}
-
-/// An S3 key as S3 notifications encode it.
-fn encode_key(key: &str) -> String {
-    key.split('/')
-        .map(|part| {
-            part.bytes()
-                .map(|b| match b {
-                    b' ' => "+".to_owned(),
-                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                        (b as char).to_string()
-                    }
-                    other => format!("%{other:02X}"),
-                })
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// The S3 notification Lambda receives for an upload.
-pub fn s3_event(bucket: &str, key: &str, size: u64) -> Value {
-    json!({"Records": [{
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2026-01-01T00:00:00.000Z",
-        "eventName": "ObjectCreated:Put",
-        "userIdentity": {"principalId": "LOCAL"},
-        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-        "responseElements": {},
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "thumbnails",
-            "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
-            "object": {"key": encode_key(key), "size": size, "eTag": "0"},
-        },
-    }]})
 }
 
 /// Run the workflow against `target`.

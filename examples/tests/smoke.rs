@@ -58,3 +58,50 @@ async fn the_thumbnail_workflow_writes_a_thumbnail_of_the_requested_size() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_speech_workflow_transcribes_the_sample() {
+    let target = examples::speech::embedded(None).unwrap();
+    let report = examples::speech::run(&target, &examples::speech::sample_audio())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.answer,
+        serde_json::json!({"records": 1, "succeeded": 1})
+    );
+    assert_eq!(report.transcript, "hello world");
+    assert_eq!(
+        report.output_uri,
+        "s3://transcripts/calls/hello-world.wav.json"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_speech_algorithm_takes_raw_wav_at_any_rate_and_channel_count() {
+    let target = examples::speech::embedded(None).unwrap();
+    let client = target.client().unwrap();
+    let audio = examples::speech::sample_audio();
+    let dir = audio.parent().unwrap();
+    for name in [
+        "hello-world.wav",
+        "hello-world-44k-stereo.wav",
+        "hello-world-16k-8bit.wav",
+    ] {
+        let wav = std::fs::read(dir.join(name)).unwrap();
+        let text = client
+            .algo("sphinx/SpeechRecognition")
+            .pipe(wav)
+            .await
+            .unwrap();
+        assert_eq!(text.as_text(), Some("hello world"), "{name}");
+    }
+    let err = client
+        .algo("sphinx/SpeechRecognition")
+        .pipe(vec![1u8, 2, 3])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.algorithm_error().unwrap().error_type.as_deref(),
+        Some("InputError")
+    );
+}
