@@ -3,7 +3,9 @@
 //!
 //! - [`thumbnail`]: an image uploaded to S3 becomes a smart thumbnail in another bucket.
 //! - [`speech`]: a recording uploaded to S3 becomes a JSON transcript in another bucket.
+//! - [`predict`]: every DynamoDB update is priced by a model, the prediction stored as data.
 
+pub mod predict;
 pub mod speech;
 pub mod thumbnail;
 

@@ -105,3 +105,28 @@ async fn the_speech_algorithm_takes_raw_wav_at_any_rate_and_channel_count() {
         Some("InputError")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dynamodb_workflow_predicts_and_reports_the_incomplete_item() {
+    let target = Target::embedded().unwrap();
+    let report = examples::predict::run(&target).await.unwrap();
+    assert_eq!(
+        report.answer,
+        serde_json::json!({"batchItemFailures": [{"itemIdentifier": "103"}]})
+    );
+    let ids: Vec<&str> = report
+        .predictions
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(ids, ["house-1", "house-2"]);
+    // house-1 was modified after its insert: the later prediction (1,650 sq ft) is the one kept.
+    assert_eq!(
+        report.predictions[0].1["predictions"],
+        serde_json::json!([50_000.0 + 120.0 * 1650.0 + 24_000.0 - 10_000.0])
+    );
+    assert_eq!(
+        report.predictions[1].1["predictions"],
+        serde_json::json!([50_000.0 + 120.0 * 2200.0 + 32_000.0 - 2_000.0])
+    );
+}

@@ -1,5 +1,5 @@
-//! The built-in algorithms: `demo/Hello`, `util/Echo`, `util/Delay`, `util/Fail` and
-//! `opencv/SmartThumbnail`.
+//! The built-in algorithms: `demo/Hello`, `util/Echo`, `util/Delay`, `util/Fail`,
+//! `opencv/SmartThumbnail` and `ml/PricePredictor`.
 
 use std::time::Duration;
 
@@ -24,6 +24,7 @@ pub(crate) fn all() -> Vec<AlgorithmDef> {
         delay(),
         fail(),
         super::thumbnail::definition(),
+        super::predict::definition(),
     ]
 }
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod adk;
 pub(crate) mod builtins;
+mod predict;
 mod registry;
 pub(crate) mod route;
 mod thumbnail;
