@@ -1,10 +1,11 @@
 //! Helpers shared by the end-to-end tests: free loopback ports, the tools `scripts/test.sh`
 //! installs (`.venv`, `node_modules`), and moto's server. Nothing here reaches beyond 127.0.0.1.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The repository root.
@@ -102,4 +103,182 @@ impl Moto {
             url,
         }
     }
+}
+
+/// Copy everything a pipe says into `into`, on a thread of its own.
+pub fn capture(mut pipe: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut text) = into.lock() {
+                text.push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        }
+    });
+}
+
+/// cargo-lambda's Runtime API emulator (`cargo lambda watch --only-lambda-apis`) on a free port.
+pub struct Emulator {
+    _child: Guard,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// What it logged.
+    pub log: Arc<Mutex<String>>,
+}
+
+impl Emulator {
+    /// Start it from `.venv`, in the repository (it reads the workspace's binaries).
+    pub fn start() -> Emulator {
+        let port = free_port();
+        let mut child = Command::new(venv_bin("cargo-lambda"))
+            .args([
+                "lambda",
+                "watch",
+                "--only-lambda-apis",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &port.to_string(),
+            ])
+            .current_dir(repo_root())
+            .env("PATH", venv_path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cargo lambda watch did not start: {e}"));
+        let log = Arc::new(Mutex::new(String::new()));
+        if let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) {
+            capture(out, Arc::clone(&log));
+            capture(err, Arc::clone(&log));
+        }
+        wait_for_port(port, Duration::from_secs(30));
+        Emulator {
+            _child: Guard(child),
+            port,
+            log,
+        }
+    }
+
+    /// `cargo lambda invoke --data-file` with `event`; returns (success, its stdout and stderr).
+    pub fn invoke(&self, event: &str) -> (bool, String) {
+        let dir =
+            std::env::temp_dir().join(format!("emulator-{}-{}", std::process::id(), free_port()));
+        let _ = std::fs::create_dir_all(&dir);
+        let file = dir.join("event.json");
+        if let Err(e) = std::fs::write(&file, event) {
+            panic!("could not write {}: {e}", file.display());
+        }
+        let out = Command::new(venv_bin("cargo-lambda"))
+            .args([
+                "lambda",
+                "invoke",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &self.port.to_string(),
+                "--output-format",
+                "json",
+                "--data-file",
+            ])
+            .arg(&file)
+            .arg("_")
+            .current_dir(repo_root())
+            .env("PATH", venv_path())
+            .output()
+            .unwrap_or_else(|e| panic!("cargo lambda invoke did not run: {e}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+}
+
+/// The built `bootstrap`, serving the emulator's invocations.
+pub struct Function {
+    /// The process.
+    pub child: Guard,
+    /// Its stdout and stderr.
+    pub output: Arc<Mutex<String>>,
+}
+
+impl Function {
+    /// Start `bootstrap` against `emulator` as function `name`, with `env` (and AWS test
+    /// credentials; the caller's `ALGORITHMIA_*` and `AWS_*` variables are not passed on).
+    pub fn start(
+        bootstrap: &Path,
+        emulator: &Emulator,
+        name: &str,
+        env: &[(&str, String)],
+    ) -> Function {
+        let mut command = Command::new(bootstrap);
+        for (var, _) in std::env::vars() {
+            if var.starts_with("ALGORITHMIA_") || var.starts_with("AWS_") {
+                command.env_remove(var);
+            }
+        }
+        command
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("http://127.0.0.1:{}/.rt", emulator.port),
+            )
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RUST_LOG", "debug");
+        for (var, value) in env {
+            command.env(var, value);
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} did not start: {e}", bootstrap.display()));
+        let output = Arc::new(Mutex::new(String::new()));
+        if let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) {
+            capture(out, Arc::clone(&output));
+            capture(err, Arc::clone(&output));
+        }
+        Function {
+            child: Guard(child),
+            output,
+        }
+    }
+
+    /// The exit status, if the process ends within `timeout`.
+    pub fn exit_within(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.0.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// Everything it has printed so far.
+    pub fn logs(&self) -> String {
+        self.output.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// The first JSON value in a command's output.
+pub fn first_json(text: &str) -> Option<serde_json::Value> {
+    let start = text.find(['{', '[', '"'])?;
+    serde_json::Deserializer::from_str(&text[start..])
+        .into_iter::<serde_json::Value>()
+        .next()
+        .and_then(Result::ok)
 }

@@ -2,160 +2,18 @@
 //! --only-lambda-apis`), invoked with `cargo lambda invoke --data-file`, with moto's KMS and an
 //! `algorithmia-local`, all on free loopback ports started here.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kms::primitives::Blob;
 use base64::Engine as _;
 use serde_json::{Value, json};
-use testkit::{Guard, Moto, free_port, repo_root, venv_bin, venv_path, wait_for_port};
+use testkit::{Emulator, Function, Moto};
 
 use crate::{KEY, server};
 
 const FUNCTION: &str = "thumbnailer";
-
-/// The emulator, listening on a free port.
-struct Emulator {
-    _child: Guard,
-    port: u16,
-    log: Arc<Mutex<String>>,
-}
-
-fn capture(mut pipe: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
-    std::thread::spawn(move || {
-        let mut buffer = [0u8; 8192];
-        while let Ok(n) = pipe.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            into.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    });
-}
-
-impl Emulator {
-    fn start() -> Emulator {
-        let port = free_port();
-        let mut child = Command::new(venv_bin("cargo-lambda"))
-            .args([
-                "lambda",
-                "watch",
-                "--only-lambda-apis",
-                "-A",
-                "127.0.0.1",
-                "-P",
-                &port.to_string(),
-            ])
-            .current_dir(repo_root())
-            .env("PATH", venv_path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("cargo lambda watch starts");
-        let log = Arc::new(Mutex::new(String::new()));
-        capture(child.stdout.take().unwrap(), Arc::clone(&log));
-        capture(child.stderr.take().unwrap(), Arc::clone(&log));
-        wait_for_port(port, Duration::from_secs(30));
-        Emulator {
-            _child: Guard(child),
-            port,
-            log,
-        }
-    }
-
-    /// `cargo lambda invoke --data-file`; returns (success, stdout and stderr).
-    fn invoke(&self, event: &Value) -> (bool, String) {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), event.to_string()).unwrap();
-        let out = Command::new(venv_bin("cargo-lambda"))
-            .args([
-                "lambda",
-                "invoke",
-                "-A",
-                "127.0.0.1",
-                "-P",
-                &self.port.to_string(),
-                "--output-format",
-                "json",
-                "--data-file",
-            ])
-            .arg(file.path())
-            .arg("_")
-            .current_dir(repo_root())
-            .env("PATH", venv_path())
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), text)
-    }
-}
-
-/// The built `bootstrap`, running against the emulator.
-struct Function {
-    child: Guard,
-    output: Arc<Mutex<String>>,
-}
-
-impl Function {
-    fn start(emulator: &Emulator, env: &[(&str, String)]) -> Function {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_algorithmia-blueprint"));
-        for (name, _) in std::env::vars() {
-            if name.starts_with("ALGORITHMIA_") || name.starts_with("AWS_") {
-                command.env_remove(name);
-            }
-        }
-        command
-            .env(
-                "AWS_LAMBDA_RUNTIME_API",
-                format!("http://127.0.0.1:{}/.rt", emulator.port),
-            )
-            .env("AWS_LAMBDA_FUNCTION_NAME", FUNCTION)
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RUST_LOG", "debug");
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let output = Arc::new(Mutex::new(String::new()));
-        capture(child.stdout.take().unwrap(), Arc::clone(&output));
-        capture(child.stderr.take().unwrap(), Arc::clone(&output));
-        Function {
-            child: Guard(child),
-            output,
-        }
-    }
-
-    fn exit_within(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.0.try_wait().unwrap() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-}
 
 /// A KMS key in moto and ciphertexts of `plaintext`, with and without the function's context.
 async fn ciphertexts(moto: &Moto, plaintext: &str) -> (String, String) {
@@ -192,14 +50,15 @@ fn fixture_event(name: &str) -> Value {
 }
 
 fn output_json(text: &str) -> Value {
-    let start = text
-        .find(['{', '[', '"'])
-        .unwrap_or_else(|| panic!("no JSON in {text:?}"));
-    serde_json::Deserializer::from_str(&text[start..])
-        .into_iter::<Value>()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_else(|| panic!("no JSON in {text:?}"))
+    testkit::first_json(text).unwrap_or_else(|| panic!("no JSON in {text:?}"))
+}
+
+fn bootstrap() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_algorithmia-blueprint"))
+}
+
+fn start(emulator: &Emulator, env: &[(&str, String)]) -> Function {
+    Function::start(bootstrap(), emulator, FUNCTION, env)
 }
 
 fn kinesis_with_failures() -> Value {
@@ -230,7 +89,7 @@ async fn every_source_through_the_real_bootstrap_with_a_kms_key() {
     let (with_context, without_context) = ciphertexts(&moto, KEY).await;
     let server = server();
     let emulator = Emulator::start();
-    let mut function = Function::start(
+    let mut function = start(
         &emulator,
         &[
             ("ALGORITHMIA_ALGORITHM", "util/Fail".into()),
@@ -241,7 +100,7 @@ async fn every_source_through_the_real_bootstrap_with_a_kms_key() {
     );
     let mut outputs = Vec::new();
     let mut call = |event: Value| {
-        let (ok, text) = emulator.invoke(&event);
+        let (ok, text) = emulator.invoke(&event.to_string());
         outputs.push(text.clone());
         (ok, text)
     };
@@ -281,7 +140,7 @@ async fn every_source_through_the_real_bootstrap_with_a_kms_key() {
     let mut s3 = fixture_event("s3-put.json");
     s3["Records"] = json!([s3["Records"][0].clone()]);
     let bad = blueprint_with_template(&server, &moto, &without_context);
-    let (ok, text) = bad.1.invoke(&s3);
+    let (ok, text) = bad.1.invoke(&s3.to_string());
     outputs.push(text.clone());
     assert!(!ok, "{text}");
     assert!(
@@ -294,7 +153,7 @@ async fn every_source_through_the_real_bootstrap_with_a_kms_key() {
         function.exit_within(Duration::from_millis(10)).is_none(),
         "the function stays up"
     );
-    let logs = function.output.lock().unwrap().clone();
+    let logs = function.logs();
     assert!(
         logs.contains("invocation") && logs.contains("record failed"),
         "{logs}"
@@ -315,7 +174,7 @@ fn blueprint_with_template(
     ciphertext: &str,
 ) -> (Function, Emulator) {
     let emulator = Emulator::start();
-    let function = Function::start(
+    let function = start(
         &emulator,
         &[
             ("ALGORITHMIA_ALGORITHM", "util/Fail".into()),
@@ -339,7 +198,7 @@ async fn a_wrong_key_and_an_undecryptable_ciphertext_fail_clearly() {
 
     // A wrong plaintext key: the 401 reaches the caller clearly.
     let emulator = Emulator::start();
-    let _function = Function::start(
+    let _function = start(
         &emulator,
         &[
             ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
@@ -347,14 +206,14 @@ async fn a_wrong_key_and_an_undecryptable_ciphertext_fail_clearly() {
             ("ALGORITHMIA_API_KEY", "simWrongKey123".into()),
         ],
     );
-    let (ok, text) = emulator.invoke(&json!({"hello": "world"}));
+    let (ok, text) = emulator.invoke(&json!({"hello": "world"}).to_string());
     assert!(!ok, "{text}");
     assert!(text.contains("refused the API key (HTTP 401)"), "{text}");
     assert!(!text.contains("simWrongKey123"));
 
     // A ciphertext KMS cannot decrypt with the given context: start-up fails, naming the variable.
     let emulator = Emulator::start();
-    let mut function = Function::start(
+    let mut function = start(
         &emulator,
         &[
             ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
@@ -368,7 +227,7 @@ async fn a_wrong_key_and_an_undecryptable_ciphertext_fail_clearly() {
         .exit_within(Duration::from_secs(30))
         .expect("the function exits at start-up");
     assert!(!status.success());
-    let logs = function.output.lock().unwrap().clone();
+    let logs = function.logs();
     assert!(
         logs.contains(
             "ALGORITHMIA_API_KEY_ENCRYPTED: could not decrypt with KMS (context app=other)"
@@ -378,7 +237,7 @@ async fn a_wrong_key_and_an_undecryptable_ciphertext_fail_clearly() {
     assert!(!logs.contains(KEY));
 
     // Garbage that is not a KMS ciphertext at all.
-    let mut garbage = Function::start(
+    let mut garbage = start(
         &emulator,
         &[
             ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
@@ -395,17 +254,17 @@ async fn a_wrong_key_and_an_undecryptable_ciphertext_fail_clearly() {
             .expect("exits")
             .success()
     );
-    assert!(garbage.output.lock().unwrap().contains("could not decrypt with KMS (context LambdaFunctionName=thumbnailer, then no encryption context)"));
+    assert!(garbage.logs().contains("could not decrypt with KMS (context LambdaFunctionName=thumbnailer, then no encryption context)"));
 
     // Bad configuration is an initialisation error that names the variable.
-    let mut misconfigured = Function::start(&emulator, &[("ALGORITHMIA_API_KEY", KEY.into())]);
+    let mut misconfigured = start(&emulator, &[("ALGORITHMIA_API_KEY", KEY.into())]);
     assert!(
         !misconfigured
             .exit_within(Duration::from_secs(30))
             .expect("exits")
             .success()
     );
-    let logs = misconfigured.output.lock().unwrap().clone();
+    let logs = misconfigured.logs();
     assert!(logs.contains("ALGORITHMIA_ALGORITHM: required"), "{logs}");
     assert!(!logs.contains(KEY), "{logs}");
 }
