@@ -253,20 +253,10 @@ pub(crate) fn thumbnail(bytes: &[u8], width: u32, height: u32) -> Result<Vec<u8>
     let picture = image::load_from_memory_with_format(bytes, format)
         .map_err(|e| AlgoError::input(format!("the image could not be decoded: {e}")))?
         .to_rgb8();
-    let (Some(w), Some(h)) = (NonZeroU32::new(width), NonZeroU32::new(height)) else {
-        return Err(AlgoError::input("the size must not be zero"));
-    };
-    let crop = smartcrop::find_best_crop(&picture, w, h)
-        .map_err(|e| AlgoError::input(format!("the image cannot be cropped: {e}")))?
-        .crop;
-    let cropped = image::imageops::crop_imm(
-        &picture,
-        crop.x,
-        crop.y,
-        crop.width.max(1),
-        crop.height.max(1),
-    )
-    .to_image();
+    let (crop, by_faces) = choose_crop(&picture, width, height)?;
+    tracing::debug!(?crop, by_faces, "thumbnail crop");
+    let cropped =
+        image::imageops::crop_imm(&picture, crop.x, crop.y, crop.width, crop.height).to_image();
     let resized = image::imageops::resize(
         &cropped,
         width,
