@@ -9,6 +9,23 @@
 //! ALGORITHMIA_ALGORITHM=ml/PricePredictor/1.0.0
 //! ALGORITHMIA_INPUT_TEMPLATE={"predict":[["${/new_image/sqft}","${/new_image/bedrooms}","${/new_image/age}"]],"outputUrl":"data://.my/predictions/${/keys/id}.json"}
 //! ```
+//!
+//! With SAM (`lambda-blueprint/template.yaml`), the function's settings:
+//!
+//! ```yaml
+//! Environment:
+//!   Variables:
+//!     ALGORITHMIA_ALGORITHM: ml/PricePredictor/1.0.0
+//!     ALGORITHMIA_API_KEY_ENCRYPTED: !Ref EncryptedApiKey
+//!     ALGORITHMIA_INPUT_TEMPLATE: '{"predict":[["${/new_image/sqft}","${/new_image/bedrooms}","${/new_image/age}"]],"outputUrl":"data://.my/predictions/${/keys/id}.json"}'
+//! Events:
+//!   DynamoDBChanges:
+//!     Type: DynamoDB
+//!     Properties:
+//!       Stream: !GetAtt Items.StreamArn
+//!       StartingPosition: LATEST
+//!       FunctionResponseTypes: [ReportBatchItemFailures]
+//! ```
 
 use std::time::{Duration, Instant};
 

@@ -12,6 +12,24 @@
 //! ALGORITHMIA_API_KEY_ENCRYPTED=<aws kms encrypt ... CiphertextBlob>
 //! ALGORITHMIA_INPUT_TEMPLATE={"inputUrl":"${/uri}","outputFile":"s3://transcripts/${/key}.json"}
 //! ```
+//!
+//! With SAM (`lambda-blueprint/template.yaml`), the function's settings:
+//!
+//! ```yaml
+//! Timeout: 300
+//! Environment:
+//!   Variables:
+//!     ALGORITHMIA_ALGORITHM: sphinx/SpeechRecognition/1.0.0
+//!     ALGORITHMIA_API_KEY_ENCRYPTED: !Ref EncryptedApiKey
+//!     ALGORITHMIA_INPUT_TEMPLATE: '{"inputUrl":"${/uri}","outputFile":"s3://transcripts/${/key}.json"}'
+//! Events:
+//!   Recorded:
+//!     Type: S3
+//!     Properties:
+//!       Bucket: !Ref Recordings
+//!       Events: s3:ObjectCreated:*
+//!       Filter: { S3Key: { Rules: [{ Name: suffix, Value: .wav }] } }
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -12,9 +12,21 @@
 //! ALGORITHMIA_INPUT_TEMPLATE={"image":"${/uri}","outputUrl":"s3://thumbnails/${/key}.png","width":200,"height":200}
 //! ```
 //!
-//! and, in `lambda-blueprint/template.yaml`, the `Algorithm` parameter set to
-//! `opencv/SmartThumbnail/1.0.0` with the environment variable above added to the function's
-//! `Environment.Variables`; the `Uploaded` S3 event source is already there.
+//! With SAM (`lambda-blueprint/template.yaml`), the function's settings:
+//!
+//! ```yaml
+//! Environment:
+//!   Variables:
+//!     ALGORITHMIA_ALGORITHM: opencv/SmartThumbnail/1.0.0
+//!     ALGORITHMIA_API_KEY_ENCRYPTED: !Ref EncryptedApiKey
+//!     ALGORITHMIA_INPUT_TEMPLATE: '{"image":"${/uri}","outputUrl":"s3://thumbnails/${/key}.png","width":200,"height":200}'
+//! Events:
+//!   Uploaded:
+//!     Type: S3
+//!     Properties:
+//!       Bucket: !Ref Uploads
+//!       Events: s3:ObjectCreated:*
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -324,6 +324,7 @@ mod tests {
             image::ImageFormat::Png,
             image::ImageFormat::Jpeg,
             image::ImageFormat::Gif,
+            image::ImageFormat::WebP,
         ] {
             let png = thumbnail(&scene(640, 360, format), 200, 200).unwrap();
             let out = image::load_from_memory(&png).unwrap();

@@ -545,3 +545,119 @@ async fn algorithms_use_the_data_api_with_the_callers_rights() {
         Some("EntityNotFoundError")
     );
 }
+
+/// Serve `body` once over plain HTTP, as a presigned URL would.
+fn serve_once(body: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let _ = stream.read(&mut [0u8; 4096]);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    format!("http://{addr}/presigned/photo.png?X-Amz-Signature=abc")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn smart_thumbnail_takes_every_input_shape() {
+    let server = server();
+    let c = client(&server, ALICE);
+    let algo = c.algo("opencv/SmartThumbnail/1.0.0");
+    let photo = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/astronaut-wide.jpg"
+    ))
+    .unwrap();
+    c.file("s3://photos/in/astronaut.jpg")
+        .put_bytes(photo.clone())
+        .await
+        .unwrap();
+    let dims = |png: &[u8]| {
+        let img = image::load_from_memory(png).unwrap();
+        assert_eq!(image::guess_format(png).unwrap(), image::ImageFormat::Png);
+        (img.width(), img.height())
+    };
+
+    // Raw bytes: a 200x200 PNG.
+    let out = algo.pipe(photo.clone()).await.unwrap();
+    assert_eq!(dims(out.as_bytes().unwrap()), (200, 200));
+    // [source, width, height]: a PNG of that size.
+    let out = algo
+        .pipe(json!(["s3://photos/in/astronaut.jpg", 120, 80]))
+        .await
+        .unwrap();
+    assert_eq!(dims(out.as_bytes().unwrap()), (120, 80));
+    // [source, destination, width, height, flag]: written, and its URI returned.
+    let out = algo
+        .pipe(json!([
+            "s3://photos/in/astronaut.jpg",
+            "s3://photos/out/a.png",
+            64,
+            64,
+            0
+        ]))
+        .await
+        .unwrap();
+    assert_eq!(out.as_text(), Some("s3://photos/out/a.png"));
+    assert_eq!(
+        dims(&c.file("s3://photos/out/a.png").get_bytes().await.unwrap()),
+        (64, 64)
+    );
+    // {"image", "outputUrl", "width", "height"}: written, {"output": uri} returned.
+    let out = algo
+        .pipe(json!({"image": "s3://photos/in/astronaut.jpg", "outputUrl": "s3://photos/out/b.png", "width": 90, "height": 30}))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.as_json(),
+        Some(&json!({"output": "s3://photos/out/b.png"}))
+    );
+    assert_eq!(
+        dims(&c.file("s3://photos/out/b.png").get_bytes().await.unwrap()),
+        (90, 30)
+    );
+    // An http(s) source, such as a presigned S3 URL.
+    let out = algo
+        .pipe(json!([serve_once(photo.clone()), 50, 50]))
+        .await
+        .unwrap();
+    assert_eq!(dims(out.as_bytes().unwrap()), (50, 50));
+
+    // Bad input: each an InputError saying which.
+    for (input, needle) in [
+        (
+            json!(["s3://photos/in/none.jpg", 10, 10]),
+            "could not read the source",
+        ),
+        (json!(["s3://photos/in/astronaut.jpg", 0, 10]), "width"),
+        (json!(["s3://photos/in/astronaut.jpg", 10, 4097]), "height"),
+        (
+            json!(["http://127.0.0.1:9/unreachable.png", 10, 10]),
+            "could not read the source",
+        ),
+    ] {
+        let err = algo.pipe(input.clone()).await.unwrap_err();
+        let e = err
+            .algorithm_error()
+            .unwrap_or_else(|| panic!("{input}: {err:?}"));
+        assert_eq!(e.error_type.as_deref(), Some("InputError"), "{input}");
+        assert!(e.message.contains(needle), "{input}: {}", e.message);
+    }
+    let err = algo
+        .pipe(b"plain text, not an image".to_vec())
+        .await
+        .unwrap_err();
+    assert!(
+        err.algorithm_error()
+            .unwrap()
+            .message
+            .contains("not an image")
+    );
+}
