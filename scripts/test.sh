@@ -47,7 +47,9 @@ assert machine == 0xB7, f"not aarch64 (e_machine {machine:#x})"
 print(f"{sys.argv[1]}: ELF aarch64, {__import__('os').path.getsize(sys.argv[1])} bytes")
 PY
 
-step "the README's main command: scripts/thumbnail.sh"
+step "the README's workflow commands: thumbnail (the main job), speech-to-text, dynamodb-predict"
 bash scripts/thumbnail.sh --output target/ci-thumbnail.png
+bash scripts/speech-to-text.sh
+bash scripts/dynamodb-predict.sh
 
 step "all checks passed"
