@@ -13,6 +13,33 @@ use algorithmia_client::Client;
 use algorithmia_local::{LocalServer, ServerHandle};
 use serde_json::{Value, json};
 
+/// The command-line options every workflow program shares: where to run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Connection {
+    /// An Algorithmia-compatible API to use instead of the embedded server.
+    #[arg(long, requires = "key")]
+    pub api: Option<String>,
+    /// The API key for --api.
+    #[arg(long, env = "ALGORITHMIA_API_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+}
+
+impl Connection {
+    /// The remote API when `--api` was given, else `embedded()`.
+    pub fn target(
+        &self,
+        embedded: impl FnOnce() -> Result<Target, algorithmia_local::StartError>,
+    ) -> Result<Target, String> {
+        match (&self.api, &self.key) {
+            (Some(url), Some(key)) => Ok(Target::Remote {
+                url: url.clone(),
+                key: key.clone(),
+            }),
+            _ => embedded().map_err(|e| format!("could not start the local server: {e}")),
+        }
+    }
+}
+
 /// Where a workflow's algorithms run.
 pub enum Target {
     /// An `algorithmia-local` started in this process (the default: no account, no network).

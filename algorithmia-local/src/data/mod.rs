@@ -571,20 +571,7 @@ impl DataApi {
                 collection,
                 rest,
             } if rest.is_empty() => {
-                if target
-                    .store
-                    .stat(&target.path)
-                    .await
-                    .map_err(store_error)?
-                    .is_some()
-                {
-                    return Err(DataError::AlreadyExists(uri.to_string()));
-                }
-                target
-                    .store
-                    .create_dir(&target.path)
-                    .await
-                    .map_err(store_error)?;
+                create_new_dir(&target).await?;
                 self.storage
                     .write_acl(owner, collection, &acl.unwrap_or(Acl::MyAlgorithms))
                     .await?;
@@ -607,20 +594,7 @@ impl DataApi {
                 )));
             }
             Place::Connector | Place::Area => {
-                if target
-                    .store
-                    .stat(&target.path)
-                    .await
-                    .map_err(store_error)?
-                    .is_some()
-                {
-                    return Err(DataError::AlreadyExists(uri.to_string()));
-                }
-                target
-                    .store
-                    .create_dir(&target.path)
-                    .await
-                    .map_err(store_error)?;
+                create_new_dir(&target).await?;
             }
             Place::DataRoot | Place::OwnerRoot { .. } => {
                 return Err(DataError::Invalid(format!("{uri} cannot be created")));
@@ -762,4 +736,23 @@ impl DataApi {
             })
             .collect())
     }
+}
+
+/// Create a directory that must not exist yet.
+async fn create_new_dir(target: &Target) -> Result<(), DataError> {
+    let store_error = |e| DataError::from_store(&target.uri, e);
+    if target
+        .store
+        .stat(&target.path)
+        .await
+        .map_err(store_error)?
+        .is_some()
+    {
+        return Err(DataError::AlreadyExists(target.uri.to_string()));
+    }
+    target
+        .store
+        .create_dir(&target.path)
+        .await
+        .map_err(store_error)
 }

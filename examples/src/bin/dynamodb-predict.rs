@@ -3,36 +3,25 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use examples::Target;
 use examples::predict::run;
 
 /// A DynamoDB Streams batch (INSERT and MODIFY records) priced by ml/PricePredictor through the
 /// Lambda blueprint's handler; the item lacking an attribute is reported in batchItemFailures.
 #[derive(Parser)]
 struct Args {
-    /// An Algorithmia-compatible API to use instead of the embedded server.
-    #[arg(long, requires = "key")]
-    api: Option<String>,
-    /// The API key for --api.
-    #[arg(long, env = "ALGORITHMIA_API_KEY", hide_env_values = true)]
-    key: Option<String>,
+    #[command(flatten)]
+    connection: examples::Connection,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let target = match (&args.api, &args.key) {
-        (Some(url), Some(key)) => Target::Remote {
-            url: url.clone(),
-            key: key.clone(),
-        },
-        _ => match Target::embedded() {
-            Ok(target) => target,
-            Err(e) => {
-                eprintln!("dynamodb-predict: could not start the local server: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
+    let target = match args.connection.target(examples::Target::embedded) {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("dynamodb-predict: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     match run(&target).await {
         Ok(r) => {

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use examples::Target;
 use examples::speech::{embedded, run, sample_audio};
 
 /// A WAV uploaded to S3 becomes a JSON transcript, through the Lambda blueprint's handler.
@@ -22,29 +21,19 @@ struct Args {
     /// The Python that runs the ADK algorithm (default: the repository's .venv).
     #[arg(long)]
     python: Option<PathBuf>,
-    /// An Algorithmia-compatible API to use instead of the embedded server.
-    #[arg(long, requires = "key")]
-    api: Option<String>,
-    /// The API key for --api.
-    #[arg(long, env = "ALGORITHMIA_API_KEY", hide_env_values = true)]
-    key: Option<String>,
+    #[command(flatten)]
+    connection: examples::Connection,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let target = match (&args.api, &args.key) {
-        (Some(url), Some(key)) => Target::Remote {
-            url: url.clone(),
-            key: key.clone(),
-        },
-        _ => match embedded(args.python.as_deref()) {
-            Ok(target) => target,
-            Err(e) => {
-                eprintln!("speech-to-text: could not start the local server: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
+    let target = match args.connection.target(|| embedded(args.python.as_deref())) {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("speech-to-text: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     let audio = args.audio.unwrap_or_else(sample_audio);
     match run(&target, &audio).await {

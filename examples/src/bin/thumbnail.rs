@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use examples::Target;
 use examples::thumbnail::{Options, run};
 
 /// An image uploaded to S3 becomes a smart thumbnail in another bucket, through the Lambda
@@ -27,29 +26,19 @@ struct Args {
     /// Thumbnail height.
     #[arg(long, default_value_t = 200)]
     height: u32,
-    /// An Algorithmia-compatible API to use instead of the embedded server.
-    #[arg(long, requires = "key")]
-    api: Option<String>,
-    /// The API key for --api.
-    #[arg(long, env = "ALGORITHMIA_API_KEY", hide_env_values = true)]
-    key: Option<String>,
+    #[command(flatten)]
+    connection: examples::Connection,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let target = match (&args.api, &args.key) {
-        (Some(url), Some(key)) => Target::Remote {
-            url: url.clone(),
-            key: key.clone(),
-        },
-        _ => match Target::embedded() {
-            Ok(target) => target,
-            Err(e) => {
-                eprintln!("thumbnail: could not start the local server: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
+    let target = match args.connection.target(examples::Target::embedded) {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("thumbnail: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     let options = Options {
         image: args.image,
