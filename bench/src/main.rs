@@ -3,6 +3,7 @@
 //! `cargo build --release --workspace && target/release/algorithmia-bench data --size-mib 1024`
 //! `target/release/algorithmia-bench blueprint`
 
+mod algo;
 mod blueprint;
 mod data;
 mod proc;
@@ -21,6 +22,18 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Scenario {
+    /// Algorithm calls: our clients, the official Python and Node clients, and wrk (the limit).
+    Algo {
+        /// Seconds each peer runs at each concurrency.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+        /// Runs of each; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Where to write the chart.
+        #[arg(long, default_value = "BENCHMARKS-throughput.svg")]
+        chart: PathBuf,
+    },
     /// A large file uploaded and downloaded through our client, beside curl.
     Data {
         /// File size in MiB.
@@ -61,6 +74,27 @@ fn main() -> ExitCode {
                 println!("{json}");
             }
         }),
+        Scenario::Algo {
+            seconds,
+            runs,
+            chart,
+        } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| {
+                rt.block_on(algo::run(
+                    &[1, 8, 64],
+                    runs,
+                    std::time::Duration::from_secs(seconds),
+                ))
+            })
+            .and_then(|table| {
+                println!("{}", algo::markdown(&table));
+                std::fs::write(&chart, algo::svg(&table)).map_err(|e| e.to_string())?;
+                println!("chart: {}", chart.display());
+                Ok(())
+            }),
         Scenario::Blueprint { runs } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

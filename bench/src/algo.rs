@@ -1,0 +1,363 @@
+//! Algorithm calls against `util/Echo` (1 KiB JSON) at several concurrencies, for our async
+//! client, our blocking facade, the official Python and Node clients, and `wrk` sending the
+//! identical request on kept-alive connections (the limit). Every peer runs for the same time;
+//! the median of several runs is reported.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::data::KEY;
+use crate::proc::Server;
+
+/// The peers, in the order they are shown.
+pub(crate) const PEERS: [&str; 5] = [
+    "ours (async)",
+    "ours (blocking)",
+    "python",
+    "node",
+    "wrk (limit)",
+];
+
+/// One peer at one concurrency.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct Sample {
+    pub(crate) calls_per_s: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+}
+
+fn payload() -> Value {
+    json!({"data": "x".repeat(1000)})
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0)
+}
+
+fn summarise(mut latencies: Vec<f64>, elapsed: Duration) -> Sample {
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    Sample {
+        calls_per_s: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+    }
+}
+
+fn client(url: &str) -> Result<algorithmia_client::Client, String> {
+    algorithmia_client::Client::builder()
+        .base_url(url)
+        .api_key(KEY)
+        .no_proxy()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+async fn ours_async(url: &str, concurrency: usize, run_for: Duration) -> Result<Sample, String> {
+    let algo = client(url)?.algo("util/Echo");
+    let input = payload();
+    let deadline = Instant::now() + run_for;
+    let started = Instant::now();
+    let workers = (0..concurrency).map(|_| {
+        let algo = algo.clone();
+        let input = input.clone();
+        tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                algo.pipe_json(&input).await.map_err(|e| e.to_string())?;
+                latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+            }
+            Ok::<_, String>(latencies)
+        })
+    });
+    let mut all = Vec::new();
+    for worker in futures_join(workers).await {
+        all.extend(worker.map_err(|e| e.to_string())??);
+    }
+    Ok(summarise(all, started.elapsed()))
+}
+
+async fn futures_join<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
+    let mut out = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        out.push(handle.await);
+    }
+    out
+}
+
+fn ours_blocking(url: &str, concurrency: usize, run_for: Duration) -> Result<Sample, String> {
+    let blocking = algorithmia_client::blocking::Client::from_async(client(url)?)
+        .map_err(|e| e.to_string())?;
+    let input = payload();
+    let deadline = Instant::now() + run_for;
+    let started = Instant::now();
+    let threads: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let algo = blocking.algo("util/Echo");
+            let input = input.clone();
+            std::thread::spawn(move || {
+                let mut latencies = Vec::new();
+                while Instant::now() < deadline {
+                    let t0 = Instant::now();
+                    algo.pipe_json(&input).map_err(|e| e.to_string())?;
+                    latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+                }
+                Ok::<_, String>(latencies)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for thread in threads {
+        all.extend(
+            thread
+                .join()
+                .map_err(|_| "a bench thread panicked".to_owned())??,
+        );
+    }
+    Ok(summarise(all, started.elapsed()))
+}
+
+/// Run a peer script that prints `{"calls", "seconds", "p50_ms", "p99_ms", "errors"}`.
+fn script(
+    program: &str,
+    script: &str,
+    url: &str,
+    concurrency: usize,
+    run_for: Duration,
+) -> Result<Sample, String> {
+    let root = crate::proc::repo_target().join("..");
+    let out = Command::new(program)
+        .arg(root.join("bench/peers").join(script))
+        .args([
+            url,
+            KEY,
+            &concurrency.to_string(),
+            &run_for.as_secs_f64().to_string(),
+        ])
+        .current_dir(&root)
+        .output()
+        .map_err(|e| format!("{program}: {e}"))?;
+    let value: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "{script} printed no result ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    if value["errors"].as_u64().unwrap_or(0) > 0 {
+        return Err(format!("{script}: {} calls failed", value["errors"]));
+    }
+    let num = |k: &str| value[k].as_f64().unwrap_or(0.0);
+    Ok(Sample {
+        calls_per_s: num("calls") / num("seconds"),
+        p50_ms: num("p50_ms"),
+        p99_ms: num("p99_ms"),
+    })
+}
+
+fn wrk_duration(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    number.trim().parse::<f64>().ok().map(|n| n * factor)
+}
+
+fn wrk(url: &str, concurrency: usize, run_for: Duration) -> Result<Sample, String> {
+    let root = crate::proc::repo_target().join("..");
+    let out = Command::new("wrk")
+        .args([
+            &format!("-t{}", concurrency.min(2)),
+            &format!("-c{concurrency}"),
+            &format!("-d{}s", run_for.as_secs().max(1)),
+            "--latency",
+            "-s",
+        ])
+        .arg(root.join("bench/peers/wrk_post.lua"))
+        .arg(format!("{url}/v1/algo/util/Echo"))
+        .env("BENCH_BODY", payload().to_string())
+        .env("BENCH_KEY", KEY)
+        .output()
+        .map_err(|e| format!("wrk: {e} (install it: apt-get install wrk)"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(str::trim)
+    };
+    if text.contains("Non-2xx") {
+        return Err(format!("wrk saw errors: {text}"));
+    }
+    Ok(Sample {
+        calls_per_s: field("Requests/sec:")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("no Requests/sec in {text}"))?,
+        p50_ms: field("50%").and_then(wrk_duration).unwrap_or(0.0),
+        p99_ms: field("99%").and_then(wrk_duration).unwrap_or(0.0),
+    })
+}
+
+/// Every peer at every concurrency; each cell the median of `runs` runs of `run_for`.
+pub(crate) async fn run(
+    concurrencies: &[usize],
+    runs: usize,
+    run_for: Duration,
+) -> Result<Vec<(usize, Vec<Sample>)>, String> {
+    let server = Server::start(&[])?;
+    let url = server.base_url.clone();
+    // Warm up the server and the connection pools.
+    ours_async(&url, 8, Duration::from_millis(500)).await?;
+    let mut table = Vec::new();
+    for &c in concurrencies {
+        let mut row = Vec::new();
+        for peer in PEERS {
+            let mut samples = Vec::new();
+            for _ in 0..runs {
+                let sample = match peer {
+                    "ours (async)" => ours_async(&url, c, run_for).await?,
+                    "ours (blocking)" => {
+                        let url = url.clone();
+                        tokio::task::spawn_blocking(move || ours_blocking(&url, c, run_for))
+                            .await
+                            .map_err(|e| e.to_string())??
+                    }
+                    "python" => script(
+                        &crate::proc::repo_target()
+                            .join("../.venv/bin/python")
+                            .display()
+                            .to_string(),
+                        "python_algo.py",
+                        &url,
+                        c,
+                        run_for,
+                    )?,
+                    "node" => script("node", "node_algo.js", &url, c, run_for)?,
+                    _ => wrk(&url, c, run_for)?,
+                };
+                samples.push(sample);
+            }
+            let med =
+                |f: fn(&Sample) -> f64| crate::blueprint::median(samples.iter().map(f).collect());
+            row.push(Sample {
+                calls_per_s: med(|s| s.calls_per_s),
+                p50_ms: med(|s| s.p50_ms),
+                p99_ms: med(|s| s.p99_ms),
+            });
+            eprintln!(
+                "c={c} {peer}: {:.0} calls/s",
+                row.last().map_or(0.0, |s| s.calls_per_s)
+            );
+        }
+        table.push((c, row));
+    }
+    Ok(table)
+}
+
+/// The results as a markdown table, with each peer's throughput over ours.
+pub(crate) fn markdown(table: &[(usize, Vec<Sample>)]) -> String {
+    let mut out = String::from(
+        "| concurrency | peer | calls/s | p50 ms | p99 ms | calls/s ÷ ours (async) |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (c, row) in table {
+        let ours = row[0].calls_per_s;
+        for (peer, s) in PEERS.iter().zip(row) {
+            out.push_str(&format!(
+                "| {c} | {peer} | {:.0} | {:.2} | {:.2} | {:.2} |\n",
+                s.calls_per_s,
+                s.p50_ms,
+                s.p99_ms,
+                s.calls_per_s / ours
+            ));
+        }
+    }
+    out
+}
+
+/// Throughput against concurrency, one line per peer, as SVG.
+pub(crate) fn svg(table: &[(usize, Vec<Sample>)]) -> String {
+    let (w, h, left, bottom, top, right) = (720.0, 420.0, 70.0, 50.0, 30.0, 170.0);
+    let max = table
+        .iter()
+        .flat_map(|(_, row)| row.iter().map(|s| s.calls_per_s))
+        .fold(1.0, f64::max)
+        * 1.1;
+    let n = table.len().max(2) as f64;
+    let x = |i: usize| left + (w - left - right) * i as f64 / (n - 1.0);
+    let y = |v: f64| h - bottom - (h - bottom - top) * v / max;
+    let colours = ["#1f77b4", "#17becf", "#ff7f0e", "#2ca02c", "#7f7f7f"];
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">util/Echo, 1 KiB JSON: calls per second against concurrency</text>\n",
+        w / 2.0
+    );
+    for k in 0..=5 {
+        let v = max / 5.0 * k as f64;
+        let (right_edge, yv, label_x, label_y) = (w - right, y(v), left - 6.0, y(v) + 4.0);
+        svg.push_str(&format!(
+            "<line x1=\"{left}\" x2=\"{right_edge}\" y1=\"{yv:.1}\" y2=\"{yv:.1}\" stroke=\"#ddd\"/><text x=\"{label_x}\" y=\"{label_y:.1}\" text-anchor=\"end\">{v:.0}</text>\n"
+        ));
+    }
+    for (i, (c, _)) in table.iter().enumerate() {
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{c}</text>\n",
+            x(i),
+            h - bottom + 18.0
+        ));
+    }
+    svg.push_str(&format!(
+        "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">concurrency</text>\n",
+        (left + w - right) / 2.0,
+        h - 12.0
+    ));
+    for (p, peer) in PEERS.iter().enumerate() {
+        let points: Vec<String> = table
+            .iter()
+            .enumerate()
+            .map(|(i, (_, row))| format!("{:.1},{:.1}", x(i), y(row[p].calls_per_s)))
+            .collect();
+        svg.push_str(&format!(
+            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n<text x=\"{}\" y=\"{}\" fill=\"{0}\">{peer}</text>\n",
+            colours[p],
+            points.join(" "),
+            w - right + 12.0,
+            top + 20.0 + 18.0 * p as f64
+        ));
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_units_and_the_chart() {
+        assert_eq!(wrk_duration("523.00us"), Some(0.523));
+        assert_eq!(wrk_duration("2.10ms"), Some(2.1));
+        assert_eq!(wrk_duration("1.50s"), Some(1500.0));
+        assert_eq!(wrk_duration("x"), None);
+        let s = Sample {
+            calls_per_s: 100.0,
+            p50_ms: 1.0,
+            p99_ms: 2.0,
+        };
+        let table = vec![(1, vec![s; 5]), (8, vec![s; 5])];
+        let svg = svg(&table);
+        assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() == 5);
+        assert!(markdown(&table).contains("| 8 | wrk (limit) | 100 | 1.00 | 2.00 | 1.00 |"));
+    }
+}
