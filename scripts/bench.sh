@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The benchmarks, in one run on this machine: installs the peers (the official Python and Node
+# clients, wrk, curl) the way the tests do, builds in release mode, and prints the tables that
+# BENCHMARKS.md records. Everything runs on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/setup.sh
+require_rust_tools >/dev/null
+setup_python
+setup_node
+command -v wrk >/dev/null || apt_install wrk || die "wrk is required (apt-get install wrk)"
+command -v curl >/dev/null || apt_install curl || die "curl is required (apt-get install curl)"
+step "release build"
+cargo build --release --locked -p algorithmia-bench -p algorithmia-local -p lambda-blueprint
+export PATH="$PWD/.venv/bin:$PATH"
+cargo lambda build --release --arm64 -p lambda-blueprint >/dev/null 2>&1 || echo "(no arm64 bootstrap: its size is left out)"
+step "algorithm calls: ours, the official clients, wrk"
+target/release/algorithmia-bench algo --chart BENCHMARKS-throughput.svg
+step "data: 1 GiB up and down, ours and curl"
+target/release/algorithmia-bench data --size-mib 1024
+step "the blueprint's bootstrap"
+target/release/algorithmia-bench blueprint
