@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::Serialize;
 
 use crate::algo_ref::{AlgoRef, AlgoRefError};
-use crate::client::{Body, Client, RequestSpec, RetryClass, read_body};
+use crate::client::{Body, Client, RequestSpec, RetryClass, new_request_id, read_body};
 use crate::error::{Error, Result};
 use crate::input::AlgoInput;
 use crate::response::{AlgoResponse, AsyncResponse, DecodeContext, RawResponse};
@@ -272,6 +272,7 @@ impl<M: OutputMode> Algorithm<M> {
             url.set_query(None);
         }
         let method = Method::POST;
+        let request_id = new_request_id();
         let response = self
             .client
             .execute(RequestSpec {
@@ -280,11 +281,21 @@ impl<M: OutputMode> Algorithm<M> {
                 body: Body::Bytes(body, content_type),
                 timeout: Some(http_timeout(algo_timeout, inner.timeout_margin)),
                 class: RetryClass::RunsOnce,
+                request_id: Some(request_id.clone()),
+                progress: None,
             })
             .await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = read_body(&method, &url, response).await?;
+        let body = read_body(&method, &url, response)
+            .await
+            .map_err(|e| match e {
+                Error::Transport(mut t) => {
+                    t.request_id = request_id.to_str().ok().map(str::to_owned);
+                    Error::Transport(t)
+                }
+                other => other,
+            })?;
         let algorithm = reference.to_string();
         M::decode(DecodeContext {
             algorithm: &algorithm,

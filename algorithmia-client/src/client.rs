@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
+use futures_util::StreamExt as _;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use tracing::Instrument;
@@ -51,7 +52,7 @@ pub(crate) struct Inner {
     auth_header: Option<HeaderValue>,
     pub(crate) default_algo_timeout: Option<Duration>,
     pub(crate) timeout_margin: Duration,
-    retry: RetryPolicy,
+    pub(crate) retry: RetryPolicy,
     pub(crate) max_input_bytes: usize,
     pub(crate) data_timeout: Duration,
     pub(crate) transfer_idle_timeout: Duration,
@@ -132,6 +133,9 @@ impl Client {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
+            if let Some(progress) = &request.progress {
+                progress.touch();
+            }
             let started = Instant::now();
             let outcome = self.send_once(&request).await;
             let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -160,7 +164,7 @@ impl Client {
                 }
                 Err(error) => {
                     let kind = transport_kind(&error);
-                    let retryable = kind == TransportKind::Connect && !last_attempt;
+                    let retryable = request.class.retries_transport(kind) && !last_attempt;
                     if !retryable {
                         tracing::debug!(attempt, elapsed_ms, error = %error, "request failed");
                         return Err(Error::Transport(Box::new(TransportError {
@@ -168,6 +172,7 @@ impl Client {
                             path: request.url.path().to_owned(),
                             kind,
                             attempts: attempt,
+                            request_id: request.request_id_text(),
                             source: Box::new(error),
                         })));
                     }
@@ -181,8 +186,9 @@ impl Client {
                     Retryable::Connect(error) => Err(Error::Transport(Box::new(TransportError {
                         method: request.method.to_string(),
                         path: request.url.path().to_owned(),
-                        kind: TransportKind::Connect,
+                        kind: transport_kind(&error),
                         attempts: attempt,
+                        request_id: request.request_id_text(),
                         source: Box::new(error),
                     }))),
                 };
@@ -198,10 +204,13 @@ impl Client {
                     error = %e,
                     attempt,
                     delay_ms = delay.as_millis() as u64,
-                    "connect failed; retrying"
+                    "request failed; retrying"
                 ),
             }
             drop(failure);
+            if let Some(progress) = &request.progress {
+                progress.touch_at(Instant::now() + delay);
+            }
             tokio::time::sleep(delay).await;
         }
     }
@@ -213,6 +222,9 @@ impl Client {
             .request(request.method.clone(), request.url.clone());
         if let Some(auth) = &self.inner.auth_header {
             builder = builder.header(header::AUTHORIZATION, auth.clone());
+        }
+        if let Some(id) = &request.request_id {
+            builder = builder.header(REQUEST_ID_HEADER, id.clone());
         }
         match &request.body {
             Body::Empty => {}
@@ -230,7 +242,14 @@ impl Client {
                     Ok(meta) => meta.len(),
                     Err(e) => return Ok(SendOutcome::LocalIo(path.clone(), e)),
                 };
-                let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+                let progress = request.progress.clone();
+                let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).inspect(
+                    move |_| {
+                        if let Some(p) = &progress {
+                            p.touch();
+                        }
+                    },
+                );
                 builder = builder
                     .header(
                         header::CONTENT_TYPE,
@@ -240,14 +259,20 @@ impl Client {
                     .body(reqwest::Body::wrap_stream(stream));
             }
             Body::Stream(slot) => {
-                let body = slot.lock().ok().and_then(|mut b| b.take());
-                if let Some(body) = body {
+                let stream = slot.lock().ok().and_then(|mut b| b.take());
+                if let Some(stream) = stream {
+                    let progress = request.progress.clone();
+                    let stream = stream.inspect(move |_| {
+                        if let Some(p) = &progress {
+                            p.touch();
+                        }
+                    });
                     builder = builder
                         .header(
                             header::CONTENT_TYPE,
                             HeaderValue::from_static(wire::CONTENT_TYPE_BINARY),
                         )
-                        .body(body);
+                        .body(reqwest::Body::wrap_stream(stream));
                 }
             }
         }
@@ -290,11 +315,75 @@ pub(crate) enum RetryClass {
 }
 
 impl RetryClass {
+    /// A call that may have side effects is retried only when it cannot have reached the
+    /// server; an idempotent one also when the connection broke (not when it timed out: the
+    /// caller's time is spent).
+    fn retries_transport(self, kind: TransportKind) -> bool {
+        match kind {
+            TransportKind::Connect => true,
+            TransportKind::Other => self == RetryClass::Idempotent,
+            TransportKind::Timeout => false,
+        }
+    }
+
     fn retries_status(self, status: StatusCode) -> bool {
         match status.as_u16() {
             429 | 503 => true,
             500 | 502 | 504 => self == RetryClass::Idempotent,
             _ => false,
+        }
+    }
+}
+
+/// A stream of upload chunks.
+pub(crate) type ChunkStream = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = std::result::Result<Bytes, BoxError>> + Send>,
+>;
+
+/// When a transfer last made progress. A transfer has no overall deadline; a watchdog ends it
+/// when nothing moved (no chunk sent, no answer) for the idle timeout.
+#[derive(Debug, Clone)]
+pub(crate) struct Liveness(Arc<std::sync::Mutex<Instant>>);
+
+impl Liveness {
+    pub(crate) fn new() -> Self {
+        Liveness(Arc::new(std::sync::Mutex::new(Instant::now())))
+    }
+
+    /// Something moved now.
+    pub(crate) fn touch(&self) {
+        self.touch_at(Instant::now());
+    }
+
+    /// Nothing is expected before `at` (a retry's pause).
+    fn touch_at(&self, at: Instant) {
+        let mut last = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *last = (*last).max(at);
+    }
+
+    fn last(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Run `work` until it ends or nothing moved for `idle`; the latter is `Err(elapsed idle)`.
+    pub(crate) async fn watch<T>(
+        &self,
+        idle: Duration,
+        work: impl std::future::Future<Output = T>,
+    ) -> std::result::Result<T, Duration> {
+        let watchdog = async {
+            loop {
+                let due = self.last() + idle;
+                if Instant::now() >= due {
+                    return idle;
+                }
+                tokio::time::sleep_until(due.into()).await;
+            }
+        };
+        tokio::select! {
+            biased;
+            done = work => Ok(done),
+            idle = watchdog => Err(idle),
         }
     }
 }
@@ -308,7 +397,7 @@ pub(crate) enum Body {
     /// A local file, reopened and streamed on every attempt.
     File(std::path::PathBuf),
     /// A one-shot stream, taken by the first attempt; never retried.
-    Stream(std::sync::Mutex<Option<reqwest::Body>>),
+    Stream(std::sync::Mutex<Option<ChunkStream>>),
 }
 
 impl Body {
@@ -324,6 +413,10 @@ pub(crate) struct RequestSpec {
     pub(crate) body: Body,
     pub(crate) timeout: Option<Duration>,
     pub(crate) class: RetryClass,
+    /// Sent as `X-Request-Id` on every attempt, so the server can tell a retry from a new call.
+    pub(crate) request_id: Option<HeaderValue>,
+    /// For transfers: touched as the upload moves, watched against the idle timeout.
+    pub(crate) progress: Option<Liveness>,
 }
 
 impl RequestSpec {
@@ -335,8 +428,27 @@ impl RequestSpec {
             body: Body::Empty,
             timeout: None,
             class,
+            request_id: None,
+            progress: None,
         }
     }
+
+    fn request_id_text(&self) -> Option<String> {
+        self.request_id
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+/// The header that names a call across its attempts.
+pub(crate) const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A fresh request id: 128 random bits in hex.
+pub(crate) fn new_request_id() -> HeaderValue {
+    let id = format!("{:032x}", fastrand::u128(..));
+    // Hex digits are always a valid header value.
+    HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
 }
 
 /// Turn a non-success response into [`Error::Api`], taking the message from an
@@ -654,6 +766,7 @@ pub(crate) async fn read_body(
             path: url.path().to_owned(),
             kind: transport_kind(&e),
             attempts: 1,
+            request_id: None,
             source: Box::new(e) as BoxError,
         }))
     })

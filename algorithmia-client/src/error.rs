@@ -251,6 +251,10 @@ pub struct TransportError {
     pub kind: TransportKind,
     /// How many attempts were made.
     pub attempts: u32,
+    /// For an algorithm call, the `X-Request-Id` it was sent with (the same on every attempt):
+    /// when the connection broke after the request went out, the call may have run, and this is
+    /// the id to ask the server about.
+    pub request_id: Option<String>,
     pub(crate) source: BoxError,
 }
 
@@ -264,6 +268,9 @@ impl fmt::Display for TransportError {
         write!(f, "{} {} {what}", self.method, self.path)?;
         if self.attempts > 1 {
             write!(f, " after {} attempts", self.attempts)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
         }
         write!(f, ": {}", self.source)?;
         let mut cause = self.source.source();

@@ -32,8 +32,10 @@
 mod algo;
 mod app;
 mod auth;
+mod conn;
 mod data;
 mod error;
+pub mod faults;
 mod state;
 
 use std::net::{SocketAddr, TcpListener};
@@ -51,6 +53,7 @@ pub use algo::{
 };
 pub use auth::DEFAULT_USER;
 pub use data::{ACL_MY_ALGORITHMS, ACL_PUBLIC, DataApi, DataEntry, DataError};
+pub use faults::{FaultKind, FaultSpec, FaultSpecError, FaultStats};
 
 // The workspace README's examples compile here, where both crates are in scope.
 #[cfg(doctest)]
@@ -111,6 +114,8 @@ impl LocalServer {
             max_upload_bytes: 64 * 1024 * 1024 * 1024,
             upload_idle_timeout: Duration::from_secs(30),
             worker_threads: 2,
+            faults: None,
+            count_executions: false,
         }
     }
 }
@@ -130,6 +135,8 @@ pub struct LocalServerBuilder {
     max_upload_bytes: u64,
     upload_idle_timeout: Duration,
     worker_threads: usize,
+    faults: Option<FaultSpec>,
+    count_executions: bool,
 }
 
 impl std::fmt::Debug for LocalServerBuilder {
@@ -230,6 +237,23 @@ impl LocalServerBuilder {
     /// Threads of the server's own runtime (default 2).
     pub fn worker_threads(mut self, threads: usize) -> Self {
         self.worker_threads = threads.max(1);
+        self
+    }
+
+    /// Inject faults as `spec` says (see [`faults`]). Turns on
+    /// [`count_executions`](Self::count_executions).
+    pub fn faults(mut self, spec: FaultSpec) -> Self {
+        self.faults = Some(spec);
+        self.count_executions = true;
+        self
+    }
+
+    /// Count how many times each request id ran an algorithm (see
+    /// [`ServerHandle::executions`]). A call's request id is its `X-Request-Id` header when it
+    /// sends one, so the retries of one call share it. Off by default: the counts grow with
+    /// every call.
+    pub fn count_executions(mut self, on: bool) -> Self {
+        self.count_executions = on;
         self
     }
 
@@ -357,6 +381,12 @@ impl LocalServerBuilder {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
+        let executions = self
+            .count_executions
+            .then(|| Arc::new(faults::Executions::default()));
+        let fault_plan = self
+            .faults
+            .map(|spec| Arc::new(faults::FaultPlan::new(spec)));
         let state = Arc::new(state::AppState {
             keys,
             registry,
@@ -365,6 +395,7 @@ impl LocalServerBuilder {
             default_timeout: Duration::from_secs(wire::DEFAULT_ALGO_TIMEOUT_SECS),
             max_input_bytes: wire::MAX_INPUT_BYTES,
             body_timeout: Duration::from_secs(120),
+            executions: executions.clone(),
         });
 
         listener
@@ -372,7 +403,7 @@ impl LocalServerBuilder {
             .map_err(|source| StartError::Bind { addr, source })?;
         let (stop, stopped) = oneshot::channel::<()>();
         let (ready, is_ready) = std::sync::mpsc::channel::<Result<(), StartError>>();
-        let router = app::app(state);
+        let router = app::app(state, fault_plan.clone());
         let thread = std::thread::Builder::new()
             .name("algorithmia-local".into())
             .spawn(move || {
@@ -393,7 +424,9 @@ impl LocalServerBuilder {
                         }
                     };
                     let _ = ready.send(Ok(()));
-                    let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                    let listener = conn::ServerListener::new(listener);
+                    let service = router.into_make_service_with_connect_info::<conn::ConnInfo>();
+                    let serve = axum::serve(listener, service).with_graceful_shutdown(async move {
                         let _ = stopped.await;
                     });
                     if let Err(e) = serve.await {
@@ -417,6 +450,8 @@ impl LocalServerBuilder {
             data_dir: root,
             stop: Some(stop),
             thread: Some(thread),
+            executions,
+            faults: fault_plan,
         })
     }
 }
@@ -431,6 +466,8 @@ pub struct ServerHandle {
     data_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    executions: Option<Arc<faults::Executions>>,
+    faults: Option<Arc<faults::FaultPlan>>,
 }
 
 impl ServerHandle {
@@ -458,6 +495,35 @@ impl ServerHandle {
     /// Where hosted data lives.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// How many times the call with this request id ran its algorithm (0 when execution
+    /// counting is off; see [`LocalServerBuilder::count_executions`]).
+    pub fn executions(&self, request_id: &str) -> u64 {
+        self.executions.as_ref().map_or(0, |e| e.of(request_id))
+    }
+
+    /// Every counted request id with its number of executions.
+    pub fn all_executions(&self) -> std::collections::HashMap<String, u64> {
+        self.executions
+            .as_ref()
+            .map(|e| e.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// The fault each attempt of the call with this request id met, in order (`None`: it was
+    /// answered, possibly late). Empty without [`LocalServerBuilder::faults`] or when the call
+    /// sent no `X-Request-Id`.
+    pub fn fault_log(&self, request_id: &str) -> Vec<Option<FaultKind>> {
+        self.faults
+            .as_ref()
+            .map(|f| f.attempts_of(request_id))
+            .unwrap_or_default()
+    }
+
+    /// What the fault layer has done so far (all zero without [`LocalServerBuilder::faults`]).
+    pub fn fault_stats(&self) -> FaultStats {
+        self.faults.as_ref().map(|f| f.stats()).unwrap_or_default()
     }
 
     /// Stop accepting connections, let running requests finish (up to a few seconds), and wait

@@ -36,6 +36,11 @@ struct Args {
     /// Do not register the built-in algorithms.
     #[arg(long)]
     no_builtins: bool,
+    /// Inject faults, e.g. `seed=7;algo:503=0.1,reset-after=0.05;data:latency=0.2@50ms`
+    /// (kinds: latency, 429, 500, 503, reset-before, reset-after, stall). Also counts how many
+    /// times each request id ran: GET /v1/local/executions/{request_id}.
+    #[arg(long, value_name = "SPEC")]
+    faults: Option<algorithmia_local::FaultSpec>,
 }
 
 fn parse_bind(bind: &str) -> Result<SocketAddr, String> {
@@ -80,6 +85,10 @@ fn run(args: Args) -> Result<(), String> {
             .split_once('=')
             .ok_or_else(|| format!("--connector {entry:?} is not NAME=URL"))?;
         builder = builder.connector(name, target);
+    }
+    if let Some(spec) = args.faults {
+        tracing::warn!(%spec, "injecting faults");
+        builder = builder.faults(spec);
     }
     for spec in &args.algorithms {
         builder = builder.adk_algorithm(algorithmia_local::AdkAlgorithm::parse(spec)?);

@@ -20,4 +20,6 @@ pub(crate) struct AppState {
     pub(crate) max_input_bytes: usize,
     /// How long an algorithm call's body may take to arrive.
     pub(crate) body_timeout: Duration,
+    /// Executions per request id, when counted.
+    pub(crate) executions: Option<Arc<crate::faults::Executions>>,
 }

@@ -51,6 +51,13 @@ impl fmt::Debug for DataFile {
     }
 }
 
+/// Why one attempt at a download failed: before the body (already retried as the policy
+/// allows, or not retryable) or while it streamed (the whole download may start again).
+enum Failure {
+    Request(Error),
+    Body(Error),
+}
+
 /// A transport failure while a body streams.
 fn stream_error(method: &Method, url: &url::Url, kind: TransportKind, source: BoxError) -> Error {
     Error::Transport(Box::new(TransportError {
@@ -58,6 +65,7 @@ fn stream_error(method: &Method, url: &url::Url, kind: TransportKind, source: Bo
         path: url.path().to_owned(),
         kind,
         attempts: 1,
+        request_id: None,
         source,
     }))
 }
@@ -147,13 +155,52 @@ impl DataFile {
     }
 
     /// The whole file in memory.
+    ///
+    /// A download that breaks off part-way (not one that times out) starts again from the
+    /// beginning, as often as the retry policy allows.
     pub async fn get_bytes(&self) -> Result<Bytes> {
-        let mut stream = self.get_stream().await?;
-        let mut all = bytes::BytesMut::new();
-        while let Some(chunk) = stream.next().await {
-            all.extend_from_slice(&chunk?);
+        self.restarting(async || {
+            let mut stream = self.get_stream().await.map_err(Failure::Request)?;
+            let mut all = bytes::BytesMut::new();
+            while let Some(chunk) = stream.next().await {
+                all.extend_from_slice(&chunk.map_err(Failure::Body)?);
+            }
+            Ok(all.freeze())
+        })
+        .await
+    }
+
+    /// Run a whole download again when its body broke off (a reset or a truncated answer, not a
+    /// timeout), up to the retry policy's attempts.
+    async fn restarting<T>(
+        &self,
+        mut run: impl AsyncFnMut() -> std::result::Result<T, Failure>,
+    ) -> Result<T> {
+        let policy = &self.client.inner.retry;
+        let mut attempt = 1;
+        loop {
+            let error = match run().await {
+                Ok(value) => return Ok(value),
+                Err(Failure::Request(error)) => return Err(error),
+                Err(Failure::Body(error)) => error,
+            };
+            let broke = matches!(&error, Error::Transport(t) if t.kind == TransportKind::Other);
+            let delay = (broke && attempt < policy.attempts())
+                .then(|| policy.delay(attempt, None))
+                .flatten();
+            let Some(delay) = delay else {
+                return Err(match error {
+                    Error::Transport(mut t) => {
+                        t.attempts = attempt;
+                        Error::Transport(t)
+                    }
+                    other => other,
+                });
+            };
+            tracing::debug!(attempt, error = %error, "download broke off; starting again");
+            attempt += 1;
+            tokio::time::sleep(delay).await;
         }
-        Ok(all.freeze())
     }
 
     /// The whole file as UTF-8 text.
@@ -240,28 +287,32 @@ impl DataFile {
             source,
         };
         let temp = temp_path(path);
-        let result = async {
-            let mut stream = self.get_stream().await?;
-            let mut file = tokio::fs::File::create(&temp)
-                .await
-                .map_err(|e| io_error(&temp, e))?;
-            let mut written = 0u64;
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk?;
-                file.write_all(&chunk)
+        let local = |e| Failure::Request(e);
+        let result = self
+            .restarting(async || {
+                let mut stream = self.get_stream().await.map_err(Failure::Request)?;
+                let mut file = tokio::fs::File::create(&temp)
                     .await
-                    .map_err(|e| io_error(&temp, e))?;
-                written += chunk.len() as u64;
-            }
-            file.flush().await.map_err(|e| io_error(&temp, e))?;
-            file.sync_all().await.map_err(|e| io_error(&temp, e))?;
-            drop(file);
-            tokio::fs::rename(&temp, path)
-                .await
-                .map_err(|e| io_error(path, e))?;
-            Ok(written)
-        }
-        .await;
+                    .map_err(|e| local(io_error(&temp, e)))?;
+                let mut written = 0u64;
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk.map_err(Failure::Body)?;
+                    file.write_all(&chunk)
+                        .await
+                        .map_err(|e| local(io_error(&temp, e)))?;
+                    written += chunk.len() as u64;
+                }
+                file.flush().await.map_err(|e| local(io_error(&temp, e)))?;
+                file.sync_all()
+                    .await
+                    .map_err(|e| local(io_error(&temp, e)))?;
+                drop(file);
+                tokio::fs::rename(&temp, path)
+                    .await
+                    .map_err(|e| local(io_error(path, e)))?;
+                Ok(written)
+            })
+            .await;
         if result.is_err() {
             let _ = tokio::fs::remove_file(&temp).await;
         }
@@ -328,9 +379,9 @@ impl DataFile {
         S: Stream<Item = std::result::Result<Bytes, E>> + Send + 'static,
         E: Into<BoxError> + 'static,
     {
-        let body = reqwest::Body::wrap_stream(stream.map_err(Into::into));
+        let chunks: crate::client::ChunkStream = Box::pin(stream.map_err(Into::into));
         self.put(
-            Body::Stream(std::sync::Mutex::new(Some(body))),
+            Body::Stream(std::sync::Mutex::new(Some(chunks))),
             RetryClass::Idempotent,
         )
         .await

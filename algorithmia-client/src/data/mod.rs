@@ -23,7 +23,7 @@ mod transfer;
 mod uri;
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use url::Url;
@@ -34,8 +34,8 @@ pub use file::{DataFile, FileMetadata};
 pub use transfer::{Progress, TransferFailure, TransferOptions, TransferReport};
 pub use uri::{CONNECTOR_TYPES, DataUri, DataUriError};
 
-use crate::client::{Client, RequestSpec, api_error, read_body};
-use crate::error::{Error, Result};
+use crate::client::{Client, Liveness, RequestSpec, api_error, read_body};
+use crate::error::{Error, Result, TransportError, TransportKind};
 use crate::wire::{ErrorEnvelope, HEADER_DATA_TYPE};
 
 /// Anything `client.file(..)` and `client.dir(..)` accept: a string to parse, or a [`DataUri`].
@@ -118,18 +118,35 @@ impl Client {
         mut spec: RequestSpec,
         deadline: Deadline,
     ) -> Result<reqwest::Response> {
-        if deadline == Deadline::Data {
-            spec.timeout = Some(self.inner.data_timeout);
-        }
         let method = spec.method.clone();
         let url = spec.url.clone();
-        let response = self.execute(spec).await?;
+        let response = match deadline {
+            Deadline::Data => {
+                spec.timeout = Some(self.inner.data_timeout);
+                self.execute(spec).await?
+            }
+            Deadline::Transfer => {
+                let progress = Liveness::new();
+                spec.progress = Some(progress.clone());
+                let idle = self.inner.transfer_idle_timeout;
+                progress
+                    .watch(idle, self.execute(spec))
+                    .await
+                    .map_err(|idle| stalled(&method, &url, idle))??
+            }
+        };
         if response.status().is_success() {
             return Ok(response);
         }
         let status = response.status();
         let headers = response.headers().clone();
-        let body = read_body(&method, &url, response).await.unwrap_or_default();
+        // An error answer is small; it gets the data timeout, not forever.
+        let body =
+            tokio::time::timeout(self.inner.data_timeout, read_body(&method, &url, response))
+                .await
+                .ok()
+                .and_then(|body| body.ok())
+                .unwrap_or_default();
         Err(api_error(&method, &url, status, &headers, &body))
     }
 
@@ -151,6 +168,18 @@ impl Client {
         }
         Ok((headers, body))
     }
+}
+
+/// A transfer on which nothing moved for the idle timeout.
+fn stalled(method: &reqwest::Method, url: &url::Url, idle: Duration) -> Error {
+    Error::Transport(Box::new(TransportError {
+        method: method.to_string(),
+        path: url.path().to_owned(),
+        kind: TransportKind::Timeout,
+        attempts: 1,
+        request_id: None,
+        source: format!("nothing moved for {idle:?}").into(),
+    }))
 }
 
 /// Whether a data request has an overall deadline.

@@ -124,8 +124,36 @@ fn input_from(headers: &HeaderMap, body: bytes::Bytes) -> Result<Input, AppError
     }
 }
 
-fn new_request_id() -> String {
-    format!("req-{}", uuid::Uuid::new_v4())
+/// The header a client may send to name its call; retries of one call send the same value.
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The caller's request id when it sent a usable one (1 to 128 visible ASCII characters),
+/// otherwise a new one.
+fn request_id_of(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| format!("req-{}", uuid::Uuid::new_v4()), str::to_owned)
+}
+
+/// `GET /v1/local/executions/{request_id}` (this server only): how many times that call ran.
+pub(crate) async fn executions(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    axum::extract::Path(request_id): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    state.keys.authenticate(&headers)?;
+    let Some(executions) = &state.executions else {
+        return Err(AppError::not_found(
+            "execution counting is off (start the server with faults or count_executions)",
+        ));
+    };
+    Ok(axum::Json(serde_json::json!({
+        "request_id": request_id,
+        "executions": executions.of(&request_id),
+    }))
+    .into_response())
 }
 
 /// Run a call to completion or its timeout; a panic is an algorithm error, not a lost worker.
@@ -203,7 +231,10 @@ pub(crate) async fn handle(
         ))
         .code(1000),
     })?;
-    let request_id = new_request_id();
+    let request_id = request_id_of(&headers);
+    if let Some(executions) = &state.executions {
+        executions.record(&request_id);
+    }
     let data = DataApi::new(
         Arc::clone(&state.storage),
         user.clone(),

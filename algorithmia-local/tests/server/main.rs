@@ -10,6 +10,7 @@ mod adk;
 mod algo;
 mod binary;
 mod data;
+mod faults;
 mod peers;
 mod s3;
 mod safety;

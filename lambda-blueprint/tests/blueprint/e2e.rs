@@ -13,10 +13,10 @@ use testkit::{Emulator, Function, Moto};
 
 use crate::{KEY, server};
 
-const FUNCTION: &str = "thumbnailer";
+pub(crate) const FUNCTION: &str = "thumbnailer";
 
 /// A KMS key in moto and ciphertexts of `plaintext`, with and without the function's context.
-async fn ciphertexts(moto: &Moto, plaintext: &str) -> (String, String) {
+pub(crate) async fn ciphertexts(moto: &Moto, plaintext: &str) -> (String, String) {
     let config = aws_sdk_kms::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))

@@ -9,6 +9,7 @@
 
 mod e2e;
 mod handler;
+mod soak;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,460 @@
+//! Soak: Kinesis records and SQS FIFO messages through the built `bootstrap` under cargo-lambda's
+//! emulator, with a fifth of the algorithm calls hit by injected faults, and every batch's
+//! reported failures redelivered as Lambda does until none remain.
+//!
+//! `SOAK_RECORDS` sets the count of each (default 1000; the documented full run is 10000):
+//! `SOAK_RECORDS=10000 cargo test -p lambda-blueprint --test blueprint soak -- --nocapture`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use algorithmia_local::{AlgoError, AlgorithmDef, FaultKind, LocalServer, Output, ServerHandle};
+use base64::Engine as _;
+use serde_json::{Value, json};
+use testkit::{Emulator, Function, Moto};
+
+use crate::KEY;
+
+/// A fifth of the calls fail one way or another (latency comes on top and fails nothing).
+const FAULTS: &str = "seed=2026;/v1/algo/soak/Record:latency=0.05@10ms,429=0.03@0s,500=0.03,503=0.04,reset-before=0.03,reset-after=0.04,stall=0.03@50ms";
+const KEYS: u64 = 20;
+const KINESIS_BATCH: usize = 100;
+const SQS_BATCH: usize = 10;
+
+fn record_count() -> usize {
+    std::env::var("SOAK_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+}
+
+/// One run of the algorithm, as it saw it.
+#[derive(Debug, Clone)]
+struct Execution {
+    invocation: usize,
+    stream: String,
+    seq: usize,
+    request_id: String,
+    ok: bool,
+    started: u64,
+    finished: u64,
+}
+
+#[derive(Default)]
+struct Journal {
+    executions: Vec<Execution>,
+    runs: HashMap<(String, usize), u32>,
+}
+
+/// The algorithm: records what ran, and fails the first run of every 37th record (a transient
+/// algorithm error, on top of the injected faults).
+fn recorder(journal: Arc<Mutex<Journal>>, invocation: Arc<AtomicUsize>) -> AlgorithmDef {
+    let clock = Arc::new(AtomicU64::new(0));
+    AlgorithmDef::new("soak/Record")
+        .version("1.0.0")
+        .handler(move |input, ctx| {
+            let journal = Arc::clone(&journal);
+            let invocation = invocation.load(Ordering::SeqCst);
+            let clock = Arc::clone(&clock);
+            async move {
+                let started = clock.fetch_add(1, Ordering::SeqCst);
+                let value = input
+                    .as_json()
+                    .cloned()
+                    .ok_or_else(|| AlgoError::input("send JSON"))?;
+                let stream = value["stream"].as_str().unwrap_or_default().to_owned();
+                let seq = value["seq"].as_u64().unwrap_or(u64::MAX) as usize;
+                let mut journal = journal.lock().unwrap();
+                let runs = journal.runs.entry((stream.clone(), seq)).or_insert(0);
+                *runs += 1;
+                let ok = !(seq % 37 == 0 && *runs == 1);
+                journal.executions.push(Execution {
+                    invocation,
+                    stream,
+                    seq,
+                    request_id: ctx.request_id().to_owned(),
+                    ok,
+                    started,
+                    finished: clock.fetch_add(1, Ordering::SeqCst),
+                });
+                if ok {
+                    Ok(Output::Json(json!({"seq": seq})))
+                } else {
+                    Err(AlgoError::new(format!(
+                        "record {seq} failed once on purpose"
+                    )))
+                }
+            }
+        })
+}
+
+fn key_of(seq: usize) -> String {
+    // A fixed scatter of records over the keys.
+    let mut x = seq as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    format!("key-{}", (x ^ (x >> 31)) % KEYS)
+}
+
+fn payload(stream: &str, seq: usize) -> String {
+    json!({"stream": stream, "seq": seq, "key": key_of(seq)}).to_string()
+}
+
+fn kinesis_event(seqs: &[usize]) -> Value {
+    let records: Vec<Value> = seqs
+        .iter()
+        .map(|&seq| {
+            json!({
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": format!("shardId-000000000000:{}", 1_000_000 + seq),
+                "eventName": "aws:kinesis:record",
+                "awsRegion": "us-east-1",
+                "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/soak",
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": key_of(seq),
+                    "sequenceNumber": (1_000_000 + seq).to_string(),
+                    "data": base64::engine::general_purpose::STANDARD.encode(payload("kinesis", seq)),
+                    "approximateArrivalTimestamp": 1_700_000_000.0,
+                },
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+fn sqs_event(seqs: &[usize]) -> Value {
+    let records: Vec<Value> = seqs
+        .iter()
+        .map(|&seq| {
+            json!({
+                "messageId": format!("msg-{seq}"),
+                "receiptHandle": format!("handle-{seq}"),
+                "body": payload("sqs", seq),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1700000000000",
+                    "SequenceNumber": (1_000_000 + seq).to_string(),
+                    "MessageGroupId": key_of(seq),
+                    "SenderId": "AIDAEXAMPLE",
+                    "MessageDeduplicationId": format!("dedup-{seq}"),
+                    "ApproximateFirstReceiveTimestamp": "1700000000000",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "0",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:soak.fifo",
+                "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+/// What one stream's soak saw.
+#[derive(Debug, Default)]
+struct Outcome {
+    invocations: usize,
+    failed_invocations: usize,
+    /// (invocation, seq) for every record an invocation reported as successful.
+    reported_ok: Vec<(usize, usize)>,
+    /// The records of each invocation's batch.
+    batches: Vec<(usize, Vec<usize>)>,
+}
+
+struct Rig {
+    server: ServerHandle,
+    emulator: Emulator,
+    function: Function,
+    journal: Arc<Mutex<Journal>>,
+    invocation: Arc<AtomicUsize>,
+    responses: Vec<String>,
+}
+
+impl Rig {
+    /// Invoke with `event`; the failed item ids, or `None` when the whole invocation failed.
+    fn invoke(&mut self, event: &Value) -> (usize, Option<Vec<String>>) {
+        let invocation = self.invocation.fetch_add(1, Ordering::SeqCst) + 1;
+        let (status, body) = self.emulator.invoke_http(&event.to_string());
+        self.responses.push(body.clone());
+        let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        if status != 200 || answer.get("batchItemFailures").is_none() {
+            eprintln!("invocation {invocation} failed as a whole: {status} {body}");
+            return (invocation, None);
+        }
+        let failures = answer["batchItemFailures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["itemIdentifier"].as_str().unwrap().to_owned())
+            .collect();
+        (invocation, Some(failures))
+    }
+}
+
+fn soak_kinesis(rig: &mut Rig, n: usize) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut checkpoint = 0;
+    let limit = 100 * n.div_ceil(KINESIS_BATCH) + 100;
+    while checkpoint < n {
+        assert!(
+            outcome.invocations < limit,
+            "no progress after {limit} invocations"
+        );
+        let batch: Vec<usize> = (checkpoint..(checkpoint + KINESIS_BATCH).min(n)).collect();
+        let (invocation, failures) = rig.invoke(&kinesis_event(&batch));
+        outcome.invocations += 1;
+        outcome.batches.push((invocation, batch.clone()));
+        let Some(failures) = failures else {
+            outcome.failed_invocations += 1;
+            continue;
+        };
+        let failed: BTreeSet<usize> = failures
+            .iter()
+            .map(|id| id.parse::<usize>().unwrap() - 1_000_000)
+            .collect();
+        for &seq in &batch {
+            if !failed.contains(&seq) {
+                outcome.reported_ok.push((invocation, seq));
+            }
+        }
+        // Lambda checkpoints at the lowest failed sequence number and retries from there.
+        checkpoint = failed.first().copied().unwrap_or(checkpoint + batch.len());
+    }
+    outcome
+}
+
+fn soak_sqs_fifo(rig: &mut Rig, n: usize) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut pending: Vec<usize> = (0..n).collect();
+    let limit = 100 * n.div_ceil(SQS_BATCH) + 100;
+    while !pending.is_empty() {
+        assert!(
+            outcome.invocations < limit,
+            "no progress after {limit} invocations"
+        );
+        let batch: Vec<usize> = pending.iter().take(SQS_BATCH).copied().collect();
+        let (invocation, failures) = rig.invoke(&sqs_event(&batch));
+        outcome.invocations += 1;
+        outcome.batches.push((invocation, batch.clone()));
+        let Some(failures) = failures else {
+            outcome.failed_invocations += 1;
+            continue;
+        };
+        let failed: BTreeSet<usize> = failures
+            .iter()
+            .map(|id| id.strip_prefix("msg-").unwrap().parse().unwrap())
+            .collect();
+        for &seq in &batch {
+            if !failed.contains(&seq) {
+                outcome.reported_ok.push((invocation, seq));
+            }
+        }
+        // Failed messages return to the queue where they were; the rest are deleted.
+        pending.retain(|seq| !batch.contains(seq) || failed.contains(seq));
+    }
+    outcome
+}
+
+/// The figures of one stream, and the assertions that must hold.
+#[derive(Debug)]
+#[allow(dead_code, reason = "every field is printed through Debug")]
+struct Report {
+    records: usize,
+    invocations: usize,
+    failed_invocations: usize,
+    executions: usize,
+    lost: usize,
+    processed_more_than_once: usize,
+    false_successes: usize,
+    order_violations: usize,
+}
+
+fn check(
+    server: &ServerHandle,
+    journal: &Journal,
+    stream: &str,
+    n: usize,
+    outcome: &Outcome,
+) -> Report {
+    let executions: Vec<&Execution> = journal
+        .executions
+        .iter()
+        .filter(|e| e.stream == stream)
+        .collect();
+    // A run succeeded when the algorithm returned a result and its answer reached the caller.
+    let answered = |e: &Execution| {
+        e.ok && matches!(
+            server.fault_log(&e.request_id).last(),
+            Some(None) | Some(Some(FaultKind::Latency))
+        )
+    };
+    let mut runs_in: HashMap<(usize, usize), Vec<&Execution>> = HashMap::new();
+    for e in &executions {
+        runs_in.entry((e.invocation, e.seq)).or_default().push(e);
+    }
+
+    let succeeded: BTreeSet<usize> = outcome.reported_ok.iter().map(|&(_, s)| s).collect();
+    let lost = (0..n).filter(|s| !succeeded.contains(s)).count();
+
+    // Every record reported successful had a successful, answered run in that invocation.
+    let false_successes = outcome
+        .reported_ok
+        .iter()
+        .filter(|key| {
+            !runs_in
+                .get(key)
+                .is_some_and(|runs| runs.iter().any(|e| answered(e)))
+        })
+        .count();
+
+    let mut successes: HashMap<usize, usize> = HashMap::new();
+    for e in executions.iter().filter(|e| answered(e)) {
+        *successes.entry(e.seq).or_default() += 1;
+    }
+    let processed_more_than_once = successes.values().filter(|&&c| c > 1).count();
+
+    // Order per key: a record runs only after the previous record of its key succeeded, in the
+    // same invocation (when that one was in the batch too) or in an earlier one.
+    let mut previous: HashMap<usize, usize> = HashMap::new();
+    let mut last_of_key: HashMap<String, usize> = HashMap::new();
+    for seq in 0..n {
+        if let Some(p) = last_of_key.insert(key_of(seq), seq) {
+            previous.insert(seq, p);
+        }
+    }
+    let batch_of: HashMap<usize, BTreeSet<usize>> = outcome
+        .batches
+        .iter()
+        .map(|(i, b)| (*i, b.iter().copied().collect()))
+        .collect();
+    let reported: BTreeSet<(usize, usize)> = outcome.reported_ok.iter().copied().collect();
+    let mut order_violations = 0;
+    for e in &executions {
+        let Some(&p) = previous.get(&e.seq) else {
+            continue;
+        };
+        let in_batch = batch_of.get(&e.invocation).is_some_and(|b| b.contains(&p));
+        let fine = if in_batch {
+            reported.contains(&(e.invocation, p))
+                && runs_in
+                    .get(&(e.invocation, p))
+                    .is_some_and(|runs| runs.iter().any(|r| answered(r) && r.finished < e.started))
+        } else {
+            reported.iter().any(|&(i, s)| s == p && i < e.invocation)
+        };
+        if !fine {
+            order_violations += 1;
+            if order_violations <= 5 {
+                eprintln!(
+                    "{stream}: record {} (key {}) ran in invocation {} before record {p} had succeeded",
+                    e.seq,
+                    key_of(e.seq),
+                    e.invocation
+                );
+            }
+        }
+    }
+    Report {
+        records: n,
+        invocations: outcome.invocations,
+        failed_invocations: outcome.failed_invocations,
+        executions: executions.len(),
+        lost,
+        processed_more_than_once,
+        false_successes,
+        order_violations,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_under_faults_loses_nothing_and_keeps_order() {
+    let n = record_count();
+    let moto = Moto::start();
+    let (ciphertext, _) = crate::e2e::ciphertexts(&moto, KEY).await;
+    let journal = Arc::new(Mutex::new(Journal::default()));
+    let invocation = Arc::new(AtomicUsize::new(0));
+    let server = LocalServer::builder()
+        .api_key(KEY, "blueprint")
+        .algorithm(recorder(Arc::clone(&journal), Arc::clone(&invocation)))
+        .faults(FAULTS.parse().unwrap())
+        .start()
+        .unwrap();
+    let emulator = Emulator::start();
+    let function = Function::start(
+        Path::new(env!("CARGO_BIN_EXE_algorithmia-blueprint")),
+        &emulator,
+        crate::e2e::FUNCTION,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "soak/Record/1.0.0".into()),
+            ("ALGORITHMIA_API", server.base_url().into()),
+            ("ALGORITHMIA_API_KEY_ENCRYPTED", ciphertext),
+            ("AWS_ENDPOINT_URL_KMS", moto.url.clone()),
+            ("ALGORITHMIA_CONCURRENCY", "16".into()),
+        ],
+    );
+    let mut rig = Rig {
+        server,
+        emulator,
+        function,
+        journal,
+        invocation,
+        responses: Vec::new(),
+    };
+
+    let started = Instant::now();
+    let kinesis = soak_kinesis(&mut rig, n);
+    let kinesis_time = started.elapsed();
+    let started = Instant::now();
+    let sqs = soak_sqs_fifo(&mut rig, n);
+    let sqs_time = started.elapsed();
+
+    let journal = rig.journal.lock().unwrap();
+    let kinesis_report = check(&rig.server, &journal, "kinesis", n, &kinesis);
+    let sqs_report = check(&rig.server, &journal, "sqs", n, &sqs);
+    let stats = rig.server.fault_stats();
+    eprintln!("soak kinesis ({kinesis_time:.1?}): {kinesis_report:?}");
+    eprintln!("soak sqs fifo ({sqs_time:.1?}): {sqs_report:?}");
+    eprintln!("soak faults: {stats:?}");
+
+    for report in [&kinesis_report, &sqs_report] {
+        assert_eq!(report.lost, 0, "{report:?}");
+        assert_eq!(report.false_successes, 0, "{report:?}");
+        assert_eq!(report.order_violations, 0, "{report:?}");
+        assert_eq!(report.failed_invocations, 0, "{report:?}");
+    }
+    // A fifth of the calls really were hit, of every kind.
+    let hit = stats.failed() as f64 / stats.requests as f64;
+    assert!((0.15..0.25).contains(&hit), "{stats:?}");
+    for kind in FaultKind::ALL {
+        assert!(stats.of(kind) > 0, "no {kind} injected: {stats:?}");
+    }
+    // Our retries never ran a call twice.
+    let twice: Vec<_> = rig
+        .server
+        .all_executions()
+        .into_iter()
+        .filter(|(_, c)| *c > 1)
+        .collect();
+    assert!(twice.is_empty(), "ran twice: {twice:?}");
+
+    // The key never shows: not in the function's logs, the emulator's, or any answer.
+    let logs = rig.function.logs();
+    let emulator_log = rig.emulator.log.lock().unwrap().clone();
+    assert!(
+        logs.contains("invocation"),
+        "the logs are captured: {logs:.300}"
+    );
+    for (what, text) in [("function logs", &logs), ("emulator log", &emulator_log)] {
+        assert!(!text.contains(KEY), "the key leaked into the {what}");
+    }
+    assert!(
+        rig.responses.iter().all(|r| !r.contains(KEY)),
+        "the key leaked into an answer"
+    );
+    drop(journal);
+}
