@@ -195,6 +195,9 @@ fn check_segment(segment: &str, what: &str, input: &str) -> Result<(), AlgoRefEr
         Some(format!("the {what} is empty"))
     } else if segment == "." || segment == ".." {
         Some(format!("the {what} cannot be {segment:?}"))
+    } else if segment.contains('/') {
+        // Only `AlgoRef::new` can get here: it would print as another reference.
+        Some(format!("the {what} {segment:?} contains '/'"))
     } else {
         segment
             .chars()

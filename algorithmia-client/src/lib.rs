@@ -68,6 +68,8 @@ mod client;
 pub mod data;
 mod error;
 mod input;
+#[cfg(test)]
+mod proptests;
 mod response;
 mod retry;
 pub mod wire;

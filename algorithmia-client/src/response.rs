@@ -70,8 +70,7 @@ impl AlgoResponse {
     pub fn duration(&self) -> Option<Duration> {
         self.metadata
             .duration
-            .filter(|d| d.is_finite() && *d >= 0.0)
-            .map(Duration::from_secs_f64)
+            .and_then(|d| Duration::try_from_secs_f64(d).ok())
     }
 
     /// The algorithm's standard output, when it was asked for and returned.

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use algorithmia_client::{AlgoInput, AlgoOutput, Algorithm, Error, Raw, Void};
@@ -12,7 +13,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::config::{BatchMode, Config, OutputMode};
-use crate::events::{Invocation, Payload, Record};
+use crate::events::{Invocation, Payload, Record, Source};
 
 /// Time kept back from the deadline for answering Lambda.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(1000);
@@ -246,6 +247,12 @@ async fn per_record(
         }
     }
     let permits = Arc::new(Semaphore::new(config.concurrency));
+    // Kinesis and DynamoDB Streams checkpoint at the first failed record and resend everything
+    // after it, whatever succeeded: a record after a failure is not started (it would only run
+    // twice), and is reported failed so it comes back.
+    let checkpointed = matches!(invocation.source, Source::Kinesis | Source::DynamoDb);
+    let first_failure = AtomicUsize::new(usize::MAX);
+    let first_failure = &first_failure;
     let group_runs = groups.into_iter().map(|members| {
         let permits = Arc::clone(&permits);
         async move {
@@ -270,6 +277,17 @@ async fn per_record(
                         .acquire()
                         .await
                         .map_err(|_| failure(record, FailureKind::NotSent, "not sent: shutting down"))?;
+                    let first = first_failure.load(Ordering::SeqCst);
+                    if checkpointed && first < i {
+                        return Err(failure(
+                            record,
+                            FailureKind::NotSent,
+                            format!(
+                                "not sent: record {} before it in the shard failed, and the stream resends everything from there",
+                                records[first].id
+                            ),
+                        ));
+                    }
                     let timeout = call_timeout(config.timeout, deadline)
                         .map_err(|m| failure(record, FailureKind::NotSent, m))?;
                     caller
@@ -278,8 +296,11 @@ async fn per_record(
                         .map_err(|e| failure(record, classify(&e), describe(&e)))
                 }
                 .await;
-                if outcome.is_err() && record.group.is_some() {
-                    failed = Some(record.id.clone());
+                if outcome.is_err() {
+                    first_failure.fetch_min(i, Ordering::SeqCst);
+                    if record.group.is_some() {
+                        failed = Some(record.id.clone());
+                    }
                 }
                 results.push((i, outcome));
             }

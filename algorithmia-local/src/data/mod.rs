@@ -83,6 +83,10 @@ impl DataError {
             StoreError::TooLarge(limit) => DataError::TooLarge { uri: u, limit },
             StoreError::Stalled(_) => DataError::Stalled(u),
             StoreError::BodyBroken(_) => DataError::Broken(u),
+            // ENAMETOOLONG: a name longer than the file system takes is the caller's doing.
+            StoreError::Io(e) if e.kind() == io::ErrorKind::InvalidFilename => {
+                DataError::Invalid(format!("{u}: a name is too long for this store"))
+            }
             StoreError::Io(e) => DataError::Storage {
                 uri: u,
                 detail: e.to_string(),
@@ -228,7 +232,15 @@ impl Storage {
                     })?;
                 Acl::from_wire(&wire)
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Acl::MyAlgorithms),
+            // No ACL file can have a name too long for the file system.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::InvalidFilename
+                ) =>
+            {
+                Ok(Acl::MyAlgorithms)
+            }
             Err(e) => Err(DataError::Storage {
                 uri: format!("data://{owner}/{collection}"),
                 detail: e.to_string(),
@@ -238,9 +250,14 @@ impl Storage {
 
     async fn write_acl(&self, owner: &str, collection: &str, acl: &Acl) -> Result<(), DataError> {
         let path = self.acl_path(owner, collection);
-        let storage_error = |e: io::Error| DataError::Storage {
-            uri: format!("data://{owner}/{collection}"),
-            detail: e.to_string(),
+        let storage_error = |e: io::Error| match e.kind() {
+            io::ErrorKind::InvalidFilename => DataError::Invalid(format!(
+                "data://{owner}/{collection}: the name is too long for this store"
+            )),
+            _ => DataError::Storage {
+                uri: format!("data://{owner}/{collection}"),
+                detail: e.to_string(),
+            },
         };
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent)
@@ -572,9 +589,15 @@ impl DataApi {
                 rest,
             } if rest.is_empty() => {
                 create_new_dir(&target).await?;
-                self.storage
+                let written = self
+                    .storage
                     .write_acl(owner, collection, &acl.unwrap_or(Acl::MyAlgorithms))
-                    .await?;
+                    .await;
+                if let Err(e) = written {
+                    // A collection without its ACL is not created.
+                    let _ = target.store.delete_dir(&target.path, false).await;
+                    return Err(e);
+                }
             }
             Place::Hosted { .. } => {
                 match self.stat(parent).await? {

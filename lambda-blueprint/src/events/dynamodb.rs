@@ -17,7 +17,8 @@ fn number(text: &str) -> Value {
     if let Ok(u) = text.parse::<u64>() {
         return Value::Number(u.into());
     }
-    // Up to 15 significant digits survive a round trip through f64 exactly.
+    // Up to 15 significant digits survive a round trip through f64 exactly, when it is normal
+    // (subnormals have fewer digits, and underflow is 0).
     let digits = text
         .trim_start_matches(['-', '+'])
         .split(['e', 'E'])
@@ -28,7 +29,7 @@ fn number(text: &str) -> Value {
         .collect::<String>();
     let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
     match text.parse::<f64>() {
-        Ok(f) if f.is_finite() && significant <= 15 => {
+        Ok(f) if (f.is_normal() || significant == 0) && f.is_finite() && significant <= 15 => {
             Number::from_f64(f).map_or_else(|| Value::String(text.to_owned()), Value::Number)
         }
         _ => Value::String(text.to_owned()),

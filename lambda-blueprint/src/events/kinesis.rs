@@ -11,9 +11,37 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
         .map(str::to_owned)
         .unwrap_or_else(|| format!("record-{index}"));
     let group = str_at(raw, "/kinesis/partitionKey").map(str::to_owned);
-    let input = parse::<KinesisEventRecord>(raw, "Kinesis").map(|r| {
+    // aws_lambda_events reads the digits after the point as a count of milliseconds (".5" as
+    // 5 ms), and overflows (a panic in debug builds) on more than 13 of them: it is given whole
+    // seconds when there are more than 3, and the arrival time is read here.
+    let arrival = arrival_seconds(raw);
+    let whole = arrival
+        .filter(|s| {
+            s.to_string()
+                .split_once('.')
+                .is_some_and(|(_, f)| f.len() > 3)
+        })
+        .map(|s| {
+            let mut copy = raw.clone();
+            if let Some(slot) = copy.pointer_mut("/kinesis/approximateArrivalTimestamp") {
+                *slot = json!(s.trunc());
+            }
+            copy
+        });
+    let parsed = parse::<KinesisEventRecord>(whole.as_ref().unwrap_or(raw), "Kinesis");
+    // A string the base64 decoder rejects says only "Invalid symbol 33, offset 0.".
+    let input = parsed.map_err(|e| match e.split_once("kinesis.data: ") {
+        Some((_, why)) if raw.pointer("/kinesis/data").is_some_and(Value::is_string) => {
+            format!("malformed Kinesis record: kinesis.data is not base64: {why}")
+        }
+        _ => e,
+    });
+    let input = input.map(|r| {
         let payload = Payload::sniff(Bytes::from(r.kinesis.data.0));
-        let arrival = r.kinesis.approximate_arrival_timestamp.0.timestamp_millis() as f64 / 1000.0;
+        let arrival = arrival.map_or_else(
+            || r.kinesis.approximate_arrival_timestamp.0.timestamp_millis() as f64 / 1000.0,
+            |s| (s * 1000.0).round() / 1000.0,
+        );
         RecordInput {
             view: json!({
                 "data": payload.to_json(),
@@ -25,6 +53,16 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
         }
     });
     Record { id, group, input }
+}
+
+/// `approximateArrivalTimestamp` (a number, or a number in a string) in seconds.
+fn arrival_seconds(raw: &Value) -> Option<f64> {
+    let seconds = match raw.pointer("/kinesis/approximateArrivalTimestamp")? {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.parse::<f64>().ok()?,
+        _ => return None,
+    };
+    Some(seconds).filter(|s| s.is_finite())
 }
 
 #[cfg(test)]

@@ -148,15 +148,59 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(
     value: &Value,
     what: &str,
 ) -> Result<T, String> {
-    serde_path_to_error::deserialize(value).map_err(|e| format!("malformed {what} record: {e}"))
+    // serde reads an array (or null, for some types) as a struct of defaults.
+    if !value.is_object() {
+        return Err(format!(
+            "malformed {what} record: expected an object, found {}",
+            clip(value.to_string())
+        ));
+    }
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| clip(format!("malformed {what} record: {e}")))
 }
+
+/// A message that quotes a long value (serde's errors quote the string they reject) keeps its
+/// beginning and end.
+pub(crate) fn clip(message: String) -> String {
+    const HEAD: usize = 400;
+    const TAIL: usize = 200;
+    if message.len() <= HEAD + TAIL + 100 {
+        return message;
+    }
+    let head = (0..=HEAD)
+        .rev()
+        .find(|&i| message.is_char_boundary(i))
+        .unwrap_or(0);
+    let tail = (message.len() - TAIL..message.len())
+        .find(|&i| message.is_char_boundary(i))
+        .unwrap_or(message.len());
+    format!(
+        "{} [… {} bytes …] {}",
+        &message[..head],
+        tail - head,
+        &message[tail..]
+    )
+}
+
+/// The `eventSource` of records that [`recognise`] reads one by one.
+const RECORD_SOURCES: [&str; 5] = [
+    "aws:s3",
+    "aws:kinesis",
+    "aws:dynamodb",
+    "aws:sqs",
+    "aws:sns",
+];
 
 /// Recognise the payload's source by its shape and read its records.
 pub fn recognise(event: Value) -> Invocation {
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
-        let first = records.first();
-        let source =
-            first.and_then(|r| str_at(r, "/eventSource").or_else(|| str_at(r, "/EventSource")));
+        // The first record that names a known source: a malformed first record fails alone
+        // rather than turning the batch into one direct invocation.
+        let source = records.iter().find_map(|r| {
+            str_at(r, "/eventSource")
+                .or_else(|| str_at(r, "/EventSource"))
+                .filter(|s| RECORD_SOURCES.contains(s))
+        });
         let parse_all = |f: fn(usize, &Value) -> Record| {
             records
                 .iter()

@@ -11,7 +11,7 @@ pub(crate) fn decode_key(raw: &str) -> Result<String, String> {
     percent_decode_str(&raw.replace('+', " "))
         .decode_utf8()
         .map(|k| k.into_owned())
-        .map_err(|_| format!("the S3 key {raw:?} is not UTF-8 once decoded"))
+        .map_err(|_| super::clip(format!("the S3 key {raw:?} is not UTF-8 once decoded")))
 }
 
 fn input(bucket: &str, key: &str, fields: Value) -> RecordInput {

@@ -70,7 +70,7 @@ fn recorder(journal: Arc<Mutex<Journal>>, invocation: Arc<AtomicUsize>) -> Algor
                 let mut journal = journal.lock().unwrap();
                 let runs = journal.runs.entry((stream.clone(), seq)).or_insert(0);
                 *runs += 1;
-                let ok = !(seq % 37 == 0 && *runs == 1);
+                let ok = !(seq.is_multiple_of(37) && *runs == 1);
                 journal.executions.push(Execution {
                     invocation,
                     stream,
