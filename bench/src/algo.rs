@@ -216,8 +216,9 @@ pub(crate) async fn run(
     concurrencies: &[usize],
     runs: usize,
     run_for: Duration,
+    server_cpus: Option<&str>,
 ) -> Result<Vec<(usize, Vec<Sample>)>, String> {
-    let server = Server::start(&[])?;
+    let server = Server::start_on(&[], server_cpus)?;
     let url = server.base_url.clone();
     // Warm up the server and the connection pools.
     ours_async(&url, 8, Duration::from_millis(500)).await?;

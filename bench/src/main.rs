@@ -33,6 +33,11 @@ enum Scenario {
         /// Where to write the chart.
         #[arg(long, default_value = "BENCHMARKS-throughput.svg")]
         chart: PathBuf,
+        /// Pin the server to these CPUs (`taskset -c LIST`), so that the clients, run pinned
+        /// elsewhere (`taskset -c 1 algorithmia-bench algo --server-cpus 0`), do not take the
+        /// server's CPU: the limit is then the server's, not the load generator's.
+        #[arg(long, value_name = "LIST")]
+        server_cpus: Option<String>,
     },
     /// A large file uploaded and downloaded through our client, beside curl.
     Data {
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
             seconds,
             runs,
             chart,
+            server_cpus,
         } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -87,6 +93,7 @@ fn main() -> ExitCode {
                     &[1, 8, 64],
                     runs,
                     std::time::Duration::from_secs(seconds),
+                    server_cpus.as_deref(),
                 ))
             })
             .and_then(|table| {

@@ -43,7 +43,21 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(args: &[&str]) -> Result<Server, String> {
-        let mut child = Command::new(sibling("algorithmia-local")?)
+        Server::start_on(args, None)
+    }
+
+    /// Start it, pinned to `cpus` (a `taskset -c` list) when given.
+    pub(crate) fn start_on(args: &[&str], cpus: Option<&str>) -> Result<Server, String> {
+        let binary = sibling("algorithmia-local")?;
+        let mut command = match cpus {
+            Some(list) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", list]).arg(binary);
+                c
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
             .args(["--bind", "127.0.0.1:0", "--api-key", "simBench:bench"])
             .args(args)
             .env("RUST_LOG", "warn")

@@ -149,7 +149,7 @@ async fn mixed_faults_on_many_calls_never_run_a_call_twice() {
     let stats = server.fault_stats();
     assert_nothing_ran_twice(&server);
     // The retries of 429 and 503 rescue most of those calls.
-    assert!(ok > 200, "ok {ok}, failed {failed}, {stats:?}");
+    assert!(ok > 180, "ok {ok}, failed {failed}, {stats:?}");
     assert!(stats.failed() > 50, "{stats:?}");
     eprintln!("mixed faults: {ok} ok, {failed} failed, {stats:?}");
 }
