@@ -1,15 +1,16 @@
 //! Calling algorithms: the [`Algorithm`] handle, its options and output modes.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Method;
+use url::Url;
 use serde::Serialize;
 
 use crate::algo_ref::{AlgoRef, AlgoRefError};
-use crate::client::{Body, Client, RequestSpec, RetryClass, new_request_id, read_body};
+use crate::client::{Body, Client, RequestSpec, RetryClass, collect_body, new_request_id};
 use crate::error::{Error, Result};
 use crate::input::AlgoInput;
 use crate::response::{AlgoResponse, AsyncResponse, DecodeContext, RawResponse};
@@ -108,6 +109,8 @@ pub struct Algorithm<M: OutputMode = Envelope> {
     reference: Arc<Result<AlgoRef, AlgoRefError>>,
     options: Options,
     mode: M,
+    /// The call URL, built on first use (it depends only on the reference and the options).
+    url: OnceLock<Url>,
 }
 
 impl<M: OutputMode> Clone for Algorithm<M> {
@@ -117,6 +120,7 @@ impl<M: OutputMode> Clone for Algorithm<M> {
             reference: Arc::clone(&self.reference),
             options: self.options.clone(),
             mode: self.mode,
+            url: self.url.clone(),
         }
     }
 }
@@ -162,6 +166,7 @@ impl Algorithm<Envelope> {
             reference: Arc::new(reference),
             options: Options::default(),
             mode: Envelope,
+            url: OnceLock::new(),
         }
     }
 }
@@ -180,12 +185,14 @@ impl<M: OutputMode> Algorithm<M> {
             self.options.error = Some(e.to_string());
         }
         self.options.timeout = Some(timeout);
+        self.url = OnceLock::new();
         self
     }
 
     /// Ask for the algorithm's standard output in the response metadata (honoured for the owner).
     pub fn stdout(mut self, stdout: bool) -> Self {
         self.options.stdout = Some(stdout);
+        self.url = OnceLock::new();
         self
     }
 
@@ -196,6 +203,7 @@ impl<M: OutputMode> Algorithm<M> {
             reference: self.reference,
             options: self.options,
             mode,
+            url: OnceLock::new(),
         }
     }
 
@@ -209,6 +217,7 @@ impl<M: OutputMode> Algorithm<M> {
             ));
         }
         self.options.query.push((key, value.into()));
+        self.url = OnceLock::new();
         self
     }
 
@@ -230,29 +239,13 @@ impl<M: OutputMode> Algorithm<M> {
         self.pipe(AlgoInput::JsonText(json.into())).await
     }
 
-    async fn send(&self, body: Bytes, content_type: &'static str) -> Result<M::Response> {
-        let reference = self
-            .reference
-            .as_ref()
-            .as_ref()
-            .map_err(|e| Error::InvalidAlgoRef(e.clone()))?;
-        if let Some(message) = &self.options.error {
-            return Err(Error::config(message.clone()));
-        }
-        let inner = &self.client.inner;
-        if body.len() > inner.max_input_bytes {
-            return Err(Error::InputTooLarge {
-                size: body.len(),
-                limit: inner.max_input_bytes,
-            });
-        }
+    fn build_url(&self, reference: &AlgoRef, algo_timeout: Option<Duration>) -> Url {
         let mut url = self.client.url(
             ["v1", "algo"]
                 .into_iter()
                 .map(std::borrow::Cow::Borrowed)
                 .chain(reference.path_segments()),
         );
-        let algo_timeout = self.options.timeout.or(inner.default_algo_timeout);
         {
             let mut query = url.query_pairs_mut();
             if let Some(timeout) = algo_timeout {
@@ -271,6 +264,30 @@ impl<M: OutputMode> Algorithm<M> {
         if url.query() == Some("") {
             url.set_query(None);
         }
+        url
+    }
+
+    async fn send(&self, body: Bytes, content_type: &'static str) -> Result<M::Response> {
+        let reference = self
+            .reference
+            .as_ref()
+            .as_ref()
+            .map_err(|e| Error::InvalidAlgoRef(e.clone()))?;
+        if let Some(message) = &self.options.error {
+            return Err(Error::config(message.clone()));
+        }
+        let inner = &self.client.inner;
+        if body.len() > inner.max_input_bytes {
+            return Err(Error::InputTooLarge {
+                size: body.len(),
+                limit: inner.max_input_bytes,
+            });
+        }
+        let algo_timeout = self.options.timeout.or(inner.default_algo_timeout);
+        let url = self
+            .url
+            .get_or_init(|| self.build_url(reference, algo_timeout))
+            .clone();
         let method = Method::POST;
         let request_id = new_request_id();
         let response = self
@@ -286,8 +303,10 @@ impl<M: OutputMode> Algorithm<M> {
             })
             .await?;
         let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_body(&method, &url, response)
+        // The head is taken apart, not copied; the body keeps the request's timeout.
+        let (head, body) = http::Response::from(response).into_parts();
+        let headers = head.headers;
+        let body = collect_body(&method, &url, body)
             .await
             .map_err(|e| match e {
                 Error::Transport(mut t) => {

@@ -754,6 +754,22 @@ fn normalise_base_url(input: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// Read a whole response body taken out of its response, mapping failures to transport errors.
+pub(crate) async fn collect_body(method: &Method, url: &Url, body: reqwest::Body) -> Result<Bytes> {
+    use http_body_util::BodyExt as _;
+    match body.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) => Err(Error::Transport(Box::new(TransportError {
+            method: method.to_string(),
+            path: url.path().to_owned(),
+            kind: transport_kind(&e),
+            attempts: 1,
+            request_id: None,
+            source: Box::new(e) as BoxError,
+        }))),
+    }
+}
+
 /// Read a whole response body, mapping failures to transport errors.
 pub(crate) async fn read_body(
     method: &Method,
