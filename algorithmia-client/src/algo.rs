@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Method;
-use url::Url;
 use serde::Serialize;
+use url::Url;
 
 use crate::algo_ref::{AlgoRef, AlgoRefError};
 use crate::client::{Body, Client, RequestSpec, RetryClass, collect_body, new_request_id};

@@ -776,16 +776,7 @@ pub(crate) async fn read_body(
     url: &Url,
     response: reqwest::Response,
 ) -> Result<Bytes> {
-    response.bytes().await.map_err(|e: reqwest::Error| {
-        Error::Transport(Box::new(TransportError {
-            method: method.to_string(),
-            path: url.path().to_owned(),
-            kind: transport_kind(&e),
-            attempts: 1,
-            request_id: None,
-            source: Box::new(e) as BoxError,
-        }))
-    })
+    collect_body(method, url, http::Response::from(response).into_body()).await
 }
 
 #[cfg(test)]

@@ -173,6 +173,7 @@ struct Rig {
     journal: Arc<Mutex<Journal>>,
     invocation: Arc<AtomicUsize>,
     responses: Vec<String>,
+    records: usize,
 }
 
 impl Rig {
@@ -196,34 +197,48 @@ impl Rig {
     }
 }
 
+impl Outcome {
+    /// Invoke with one batch and note what came back: the records reported failed, or `None`
+    /// when the invocation failed as a whole.
+    fn play(
+        &mut self,
+        rig: &mut Rig,
+        batch: &[usize],
+        event: &Value,
+        seq_of: fn(&str) -> usize,
+    ) -> Option<BTreeSet<usize>> {
+        let limit = 100 * rig.records + 100;
+        assert!(
+            self.invocations < limit,
+            "no progress after {limit} invocations"
+        );
+        let (invocation, failures) = rig.invoke(event);
+        self.invocations += 1;
+        self.batches.push((invocation, batch.to_vec()));
+        let Some(failures) = failures else {
+            self.failed_invocations += 1;
+            return None;
+        };
+        let failed: BTreeSet<usize> = failures.iter().map(|id| seq_of(id)).collect();
+        for &seq in batch {
+            if !failed.contains(&seq) {
+                self.reported_ok.push((invocation, seq));
+            }
+        }
+        Some(failed)
+    }
+}
+
 fn soak_kinesis(rig: &mut Rig, n: usize) -> Outcome {
     let mut outcome = Outcome::default();
     let mut checkpoint = 0;
-    let limit = 100 * n.div_ceil(KINESIS_BATCH) + 100;
     while checkpoint < n {
-        assert!(
-            outcome.invocations < limit,
-            "no progress after {limit} invocations"
-        );
         let batch: Vec<usize> = (checkpoint..(checkpoint + KINESIS_BATCH).min(n)).collect();
-        let (invocation, failures) = rig.invoke(&kinesis_event(&batch));
-        outcome.invocations += 1;
-        outcome.batches.push((invocation, batch.clone()));
-        let Some(failures) = failures else {
-            outcome.failed_invocations += 1;
-            continue;
-        };
-        let failed: BTreeSet<usize> = failures
-            .iter()
-            .map(|id| id.parse::<usize>().unwrap() - 1_000_000)
-            .collect();
-        for &seq in &batch {
-            if !failed.contains(&seq) {
-                outcome.reported_ok.push((invocation, seq));
-            }
+        let seq_of = |id: &str| id.parse::<usize>().unwrap() - 1_000_000;
+        if let Some(failed) = outcome.play(rig, &batch, &kinesis_event(&batch), seq_of) {
+            // Lambda checkpoints at the lowest failed sequence number and retries from there.
+            checkpoint = failed.first().copied().unwrap_or(checkpoint + batch.len());
         }
-        // Lambda checkpoints at the lowest failed sequence number and retries from there.
-        checkpoint = failed.first().copied().unwrap_or(checkpoint + batch.len());
     }
     outcome
 }
@@ -231,31 +246,13 @@ fn soak_kinesis(rig: &mut Rig, n: usize) -> Outcome {
 fn soak_sqs_fifo(rig: &mut Rig, n: usize) -> Outcome {
     let mut outcome = Outcome::default();
     let mut pending: Vec<usize> = (0..n).collect();
-    let limit = 100 * n.div_ceil(SQS_BATCH) + 100;
     while !pending.is_empty() {
-        assert!(
-            outcome.invocations < limit,
-            "no progress after {limit} invocations"
-        );
         let batch: Vec<usize> = pending.iter().take(SQS_BATCH).copied().collect();
-        let (invocation, failures) = rig.invoke(&sqs_event(&batch));
-        outcome.invocations += 1;
-        outcome.batches.push((invocation, batch.clone()));
-        let Some(failures) = failures else {
-            outcome.failed_invocations += 1;
-            continue;
-        };
-        let failed: BTreeSet<usize> = failures
-            .iter()
-            .map(|id| id.strip_prefix("msg-").unwrap().parse().unwrap())
-            .collect();
-        for &seq in &batch {
-            if !failed.contains(&seq) {
-                outcome.reported_ok.push((invocation, seq));
-            }
+        let seq_of = |id: &str| id.strip_prefix("msg-").unwrap().parse().unwrap();
+        if let Some(failed) = outcome.play(rig, &batch, &sqs_event(&batch), seq_of) {
+            // Failed messages return to the queue where they were; the rest are deleted.
+            pending.retain(|seq| !batch.contains(seq) || failed.contains(seq));
         }
-        // Failed messages return to the queue where they were; the rest are deleted.
-        pending.retain(|seq| !batch.contains(seq) || failed.contains(seq));
     }
     outcome
 }
@@ -404,6 +401,7 @@ async fn soak_under_faults_loses_nothing_and_keeps_order() {
         journal,
         invocation,
         responses: Vec::new(),
+        records: n,
     };
 
     let started = Instant::now();
