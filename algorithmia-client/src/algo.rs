@@ -180,18 +180,23 @@ impl<M: OutputMode> Algorithm<M> {
     /// The server-side timeout (at most 3000 s, sent in whole seconds, rounded up). The HTTP
     /// request is given this plus the client's margin, so it is never cut off before the server
     /// answers.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        if let Err(e) = check_algo_timeout(timeout) {
-            self.options.error = Some(e.to_string());
-        }
-        self.options.timeout = Some(timeout);
-        self.url = OnceLock::new();
-        self
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.with_options(|o| {
+            if let Err(e) = check_algo_timeout(timeout) {
+                o.error = Some(e.to_string());
+            }
+            o.timeout = Some(timeout);
+        })
     }
 
     /// Ask for the algorithm's standard output in the response metadata (honoured for the owner).
-    pub fn stdout(mut self, stdout: bool) -> Self {
-        self.options.stdout = Some(stdout);
+    pub fn stdout(self, stdout: bool) -> Self {
+        self.with_options(|o| o.stdout = Some(stdout))
+    }
+
+    /// Change the options; the call URL, which depends on them, is built afresh.
+    fn with_options(mut self, change: impl FnOnce(&mut Options)) -> Self {
+        change(&mut self.options);
         self.url = OnceLock::new();
         self
     }
@@ -209,16 +214,17 @@ impl<M: OutputMode> Algorithm<M> {
 
     /// Add a query parameter the API understands but this crate has no method for.
     /// `timeout`, `stdout` and `output` are set with their own methods.
-    pub fn option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn option(self, key: impl Into<String>, value: impl Into<String>) -> Self {
         let key = key.into();
-        if matches!(key.as_str(), "timeout" | "stdout" | "output") {
-            self.options.error = Some(format!(
-                "set the `{key}` option with its own method, not option()"
-            ));
-        }
-        self.options.query.push((key, value.into()));
-        self.url = OnceLock::new();
-        self
+        let value = value.into();
+        self.with_options(|o| {
+            if matches!(key.as_str(), "timeout" | "stdout" | "output") {
+                o.error = Some(format!(
+                    "set the `{key}` option with its own method, not option()"
+                ));
+            }
+            o.query.push((key, value));
+        })
     }
 
     /// Call the algorithm. Text goes as `text/plain`, bytes as `application/octet-stream`, and a
@@ -286,8 +292,7 @@ impl<M: OutputMode> Algorithm<M> {
         let algo_timeout = self.options.timeout.or(inner.default_algo_timeout);
         let url = self
             .url
-            .get_or_init(|| self.build_url(reference, algo_timeout))
-            .clone();
+            .get_or_init(|| self.build_url(reference, algo_timeout));
         let method = Method::POST;
         let request_id = new_request_id();
         let response = self
@@ -306,20 +311,12 @@ impl<M: OutputMode> Algorithm<M> {
         // The head is taken apart, not copied; the body keeps the request's timeout.
         let (head, body) = http::Response::from(response).into_parts();
         let headers = head.headers;
-        let body = collect_body(&method, &url, body)
-            .await
-            .map_err(|e| match e {
-                Error::Transport(mut t) => {
-                    t.request_id = request_id.to_str().ok().map(str::to_owned);
-                    Error::Transport(t)
-                }
-                other => other,
-            })?;
+        let body = collect_body(&method, url, body, Some(&request_id)).await?;
         let algorithm = reference.to_string();
         M::decode(DecodeContext {
             algorithm: &algorithm,
             method: &method,
-            url: &url,
+            url,
             status,
             headers: &headers,
             body,

@@ -313,7 +313,7 @@ impl DataFile {
     pub fn put_reader<R: std::io::Read + Send + 'static>(&self, mut reader: R) -> Result<()> {
         let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
         std::thread::spawn(move || {
-            let mut buffer = vec![0u8; 256 * 1024];
+            let mut buffer = vec![0u8; crate::client::CHUNK_BYTES];
             loop {
                 let item = match reader.read(&mut buffer) {
                     Ok(0) => break,

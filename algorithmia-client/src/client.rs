@@ -141,13 +141,8 @@ impl Client {
             let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
             span.record("duration_ms", elapsed_ms);
             let last_attempt = attempt >= policy.attempts() || !request.body.replayable();
-            let (retry_after, failure) = match outcome {
-                Ok(SendOutcome::LocalIo(path, e)) => {
-                    return Err(Error::Io {
-                        path: path.display().to_string(),
-                        source: e,
-                    });
-                }
+            let delay = match outcome {
+                Ok(SendOutcome::LocalIo(path, e)) => return Err(Error::io(&path, e)),
                 Ok(SendOutcome::Response(response)) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
@@ -160,54 +155,34 @@ impl Client {
                         .get(header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    (retry_after, Retryable::Response(response))
+                    // A longer pause than the policy allows: report the server's answer.
+                    let Some(delay) = policy.delay(attempt, retry_after) else {
+                        return Ok(response);
+                    };
+                    tracing::debug!(
+                        status = status.as_u16(),
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    delay
                 }
                 Err(error) => {
                     let kind = transport_kind(&error);
-                    let retryable = request.class.retries_transport(kind) && !last_attempt;
-                    if !retryable {
+                    if !request.class.retries_transport(kind) || last_attempt {
                         tracing::debug!(attempt, elapsed_ms, error = %error, "request failed");
-                        return Err(Error::Transport(Box::new(TransportError {
-                            method: request.method.to_string(),
-                            path: request.url.path().to_owned(),
-                            kind,
-                            attempts: attempt,
-                            request_id: request.request_id_text(),
-                            source: Box::new(error),
-                        })));
+                        return Err(request.failure(error, attempt));
                     }
-                    (None, Retryable::Connect(error))
+                    let delay = policy.backoff(attempt);
+                    tracing::debug!(
+                        error = %error,
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        "request failed; retrying"
+                    );
+                    delay
                 }
             };
-            let Some(delay) = policy.delay(attempt, retry_after) else {
-                // The server asked for a longer pause than the policy allows: report its answer.
-                return match failure {
-                    Retryable::Response(response) => Ok(response),
-                    Retryable::Connect(error) => Err(Error::Transport(Box::new(TransportError {
-                        method: request.method.to_string(),
-                        path: request.url.path().to_owned(),
-                        kind: transport_kind(&error),
-                        attempts: attempt,
-                        request_id: request.request_id_text(),
-                        source: Box::new(error),
-                    }))),
-                };
-            };
-            match &failure {
-                Retryable::Response(r) => tracing::debug!(
-                    status = r.status().as_u16(),
-                    attempt,
-                    delay_ms = delay.as_millis() as u64,
-                    "retrying"
-                ),
-                Retryable::Connect(e) => tracing::debug!(
-                    error = %e,
-                    attempt,
-                    delay_ms = delay.as_millis() as u64,
-                    "request failed; retrying"
-                ),
-            }
-            drop(failure);
             if let Some(progress) = &request.progress {
                 progress.touch_at(Instant::now() + delay);
             }
@@ -224,7 +199,7 @@ impl Client {
             builder = builder.header(header::AUTHORIZATION, auth.clone());
         }
         if let Some(id) = &request.request_id {
-            builder = builder.header(REQUEST_ID_HEADER, id.clone());
+            builder = builder.header(wire::HEADER_REQUEST_ID, id.clone());
         }
         match &request.body {
             Body::Empty => {}
@@ -243,13 +218,12 @@ impl Client {
                     Err(e) => return Ok(SendOutcome::LocalIo(path.clone(), e)),
                 };
                 let progress = request.progress.clone();
-                let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).inspect(
-                    move |_| {
+                let stream = tokio_util::io::ReaderStream::with_capacity(file, CHUNK_BYTES)
+                    .inspect(move |_| {
                         if let Some(p) = &progress {
                             p.touch();
                         }
-                    },
-                );
+                    });
                 builder = builder
                     .header(
                         header::CONTENT_TYPE,
@@ -290,12 +264,7 @@ enum SendOutcome {
     LocalIo(std::path::PathBuf, std::io::Error),
 }
 
-enum Retryable {
-    Response(reqwest::Response),
-    Connect(reqwest::Error),
-}
-
-fn transport_kind(error: &reqwest::Error) -> TransportKind {
+pub(crate) fn transport_kind(error: &reqwest::Error) -> TransportKind {
     if error.is_timeout() {
         TransportKind::Timeout
     } else if error.is_connect() {
@@ -433,16 +402,22 @@ impl RequestSpec {
         }
     }
 
-    fn request_id_text(&self) -> Option<String> {
-        self.request_id
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+    /// The error for a failed attempt, the last one made.
+    fn failure(&self, error: reqwest::Error, attempts: u32) -> Error {
+        let mut failure = TransportError::new(
+            &self.method,
+            &self.url,
+            transport_kind(&error),
+            Box::new(error),
+        );
+        failure.attempts = attempts;
+        failure.request_id = id_text(self.request_id.as_ref());
+        Error::Transport(Box::new(failure))
     }
 }
 
-/// The header that names a call across its attempts.
-pub(crate) const REQUEST_ID_HEADER: &str = "x-request-id";
+/// The size of the chunks files are read and uploaded in.
+pub(crate) const CHUNK_BYTES: usize = 256 * 1024;
 
 /// A fresh request id: 128 random bits in hex.
 pub(crate) fn new_request_id() -> HeaderValue {
@@ -755,19 +730,27 @@ fn normalise_base_url(input: &str) -> Result<Url> {
 }
 
 /// Read a whole response body taken out of its response, mapping failures to transport errors.
-pub(crate) async fn collect_body(method: &Method, url: &Url, body: reqwest::Body) -> Result<Bytes> {
+/// `request_id` is the call's `X-Request-Id`, named in the error.
+pub(crate) async fn collect_body(
+    method: &Method,
+    url: &Url,
+    body: reqwest::Body,
+    request_id: Option<&HeaderValue>,
+) -> Result<Bytes> {
     use http_body_util::BodyExt as _;
     match body.collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) => Err(Error::Transport(Box::new(TransportError {
-            method: method.to_string(),
-            path: url.path().to_owned(),
-            kind: transport_kind(&e),
-            attempts: 1,
-            request_id: None,
-            source: Box::new(e) as BoxError,
-        }))),
+        Err(e) => {
+            let mut failure = TransportError::new(method, url, transport_kind(&e), Box::new(e));
+            failure.request_id = id_text(request_id);
+            Err(Error::Transport(Box::new(failure)))
+        }
     }
+}
+
+/// A request id header as text.
+fn id_text(id: Option<&HeaderValue>) -> Option<String> {
+    id.and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 /// Read a whole response body, mapping failures to transport errors.
@@ -776,7 +759,13 @@ pub(crate) async fn read_body(
     url: &Url,
     response: reqwest::Response,
 ) -> Result<Bytes> {
-    collect_body(method, url, http::Response::from(response).into_body()).await
+    collect_body(
+        method,
+        url,
+        http::Response::from(response).into_body(),
+        None,
+    )
+    .await
 }
 
 #[cfg(test)]

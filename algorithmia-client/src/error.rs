@@ -146,6 +146,23 @@ impl Error {
             source: source.into(),
         }
     }
+
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    /// A failure of one attempt at a request, with no request id.
+    pub(crate) fn transport(
+        method: &reqwest::Method,
+        url: &url::Url,
+        kind: TransportKind,
+        source: BoxError,
+    ) -> Self {
+        Error::Transport(Box::new(TransportError::new(method, url, kind, source)))
+    }
 }
 
 /// An algorithm ran and raised an error.
@@ -256,6 +273,25 @@ pub struct TransportError {
     /// the id to ask the server about.
     pub request_id: Option<String>,
     pub(crate) source: BoxError,
+}
+
+impl TransportError {
+    /// A failure of one attempt, with no request id.
+    pub(crate) fn new(
+        method: &reqwest::Method,
+        url: &url::Url,
+        kind: TransportKind,
+        source: BoxError,
+    ) -> Self {
+        TransportError {
+            method: method.to_string(),
+            path: url.path().to_owned(),
+            kind,
+            attempts: 1,
+            request_id: None,
+            source,
+        }
+    }
 }
 
 impl fmt::Display for TransportError {

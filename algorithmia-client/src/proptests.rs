@@ -441,17 +441,18 @@ fn decoding_never_panics() {
     });
 }
 
-/// Golden envelopes decode as they always did, on their usual status.
+/// Golden envelopes decode as they always did, on their usual status: every one of them.
 fn golden_envelopes_decode() {
-    proptest!(config(64), |(golden in prop::sample::select(&GOLDEN[..]))| {
-        let (name, text) = golden;
+    for (name, text) in GOLDEN {
         let status = if name.starts_with("api_error") {
             StatusCode::NOT_FOUND
         } else {
             StatusCode::OK
         };
-        decode_all(status, Some("application/json"), None, text.as_bytes())?;
-    });
+        if let Err(e) = decode_all(status, Some("application/json"), None, text.as_bytes()) {
+            panic!("{name}: {e}");
+        }
+    }
 }
 
 /// Whatever `metadata.duration` says, asking for it does not panic.

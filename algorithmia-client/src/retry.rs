@@ -84,16 +84,21 @@ impl RetryPolicy {
     /// it is a random duration up to `initial_backoff * 2^(attempt-1)`, capped at `max_backoff`
     /// ("full jitter"), so that many clients do not retry in lockstep.
     pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
-        if let Some(wait) = retry_after {
-            return (wait <= self.max_retry_after).then_some(wait);
+        match retry_after {
+            Some(wait) => (wait <= self.max_retry_after).then_some(wait),
+            None => Some(self.backoff(attempt)),
         }
+    }
+
+    /// The jittered exponential wait after `attempt` failed, when the server named none.
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let exp = self.initial_backoff.saturating_mul(
             1u32.checked_shl(attempt.saturating_sub(1))
                 .unwrap_or(u32::MAX),
         );
         let ceiling = exp.min(self.max_backoff);
         let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-        Some(Duration::from_nanos(fastrand::u64(0..=nanos)))
+        Duration::from_nanos(fastrand::u64(0..=nanos))
     }
 }
 

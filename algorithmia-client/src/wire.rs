@@ -32,6 +32,9 @@ pub const DEFAULT_PAGE_SIZE: usize = 1000;
 pub const HEADER_DATA_TYPE: &str = "x-data-type";
 /// Response header that carries an error's text where there is no body (HEAD).
 pub const HEADER_ERROR_MESSAGE: &str = "x-error-message";
+/// Request header naming an algorithm call, the same on every attempt; the server answers with
+/// it as the call's request id.
+pub const HEADER_REQUEST_ID: &str = "x-request-id";
 
 /// Request content type for JSON input.
 pub const CONTENT_TYPE_JSON: &str = "application/json";

@@ -567,7 +567,7 @@ pub(crate) async fn inject(
     let decision = plan.decide(parts.method.as_str(), path, target, &digest);
     if let Some(id) = parts
         .headers
-        .get("x-request-id")
+        .get(algorithmia_client::wire::HEADER_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
     {
         // Latency alone still answers.

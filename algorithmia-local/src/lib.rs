@@ -445,7 +445,7 @@ impl LocalServerBuilder {
         Ok(ServerHandle {
             base_url: format!("http://{addr}"),
             addr,
-            api_key,
+            api_key: algorithmia_client::ApiKey::new(api_key),
             user,
             data_dir: root,
             stop: Some(stop),
@@ -461,7 +461,8 @@ impl LocalServerBuilder {
 pub struct ServerHandle {
     base_url: String,
     addr: SocketAddr,
-    api_key: String,
+    /// Redacted in `Debug`.
+    api_key: algorithmia_client::ApiKey,
     user: String,
     data_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
@@ -484,7 +485,7 @@ impl ServerHandle {
     /// A key the server accepts: the first configured one, or a generated one when any key is
     /// accepted.
     pub fn api_key(&self) -> &str {
-        &self.api_key
+        self.api_key.expose()
     }
 
     /// The user that [`ServerHandle::api_key`] belongs to.

@@ -11,7 +11,7 @@ use clap::Parser;
 /// A local server that speaks the Algorithmia API v1 and hosts real algorithms.
 ///
 /// Prints its base URL on stdout once it accepts connections; logs go to stderr (RUST_LOG).
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(version)]
 struct Args {
     /// Address to listen on: ADDR (port 9000) or ADDR:PORT (port 0 picks a free one).

@@ -9,7 +9,7 @@ pub mod predict;
 pub mod speech;
 pub mod thumbnail;
 
-use algorithmia_client::Client;
+use algorithmia_client::{ApiKey, Client};
 use algorithmia_local::{LocalServer, ServerHandle};
 use serde_json::{Value, json};
 
@@ -19,9 +19,9 @@ pub struct Connection {
     /// An Algorithmia-compatible API to use instead of the embedded server.
     #[arg(long, requires = "key")]
     pub api: Option<String>,
-    /// The API key for --api.
+    /// The API key for --api (redacted in `Debug`).
     #[arg(long, env = "ALGORITHMIA_API_KEY", hide_env_values = true)]
-    pub key: Option<String>,
+    pub key: Option<ApiKey>,
 }
 
 impl Connection {
@@ -40,6 +40,20 @@ impl Connection {
     }
 }
 
+/// A binary's exit: success, or `program: error` on stderr and failure.
+pub fn exit_code(
+    program: &str,
+    outcome: Result<(), Box<dyn std::error::Error>>,
+) -> std::process::ExitCode {
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{program}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Where a workflow's algorithms run.
 pub enum Target {
     /// An `algorithmia-local` started in this process (the default: no account, no network).
@@ -48,8 +62,8 @@ pub enum Target {
     Remote {
         /// Its base URL.
         url: String,
-        /// The API key.
-        key: String,
+        /// The API key (redacted in `Debug`).
+        key: ApiKey,
     },
 }
 
@@ -71,7 +85,7 @@ impl Target {
     pub fn key(&self) -> &str {
         match self {
             Target::Embedded(server) => server.api_key(),
-            Target::Remote { key, .. } => key,
+            Target::Remote { key, .. } => key.expose(),
         }
     }
 

@@ -48,13 +48,7 @@ impl CallOutput {
                 Value::String(base64::engine::general_purpose::STANDARD.encode(b))
             }
             CallOutput::Void(_) => Value::Null,
-            CallOutput::Raw(body, _) => match serde_json::from_slice(body) {
-                Ok(v) => v,
-                Err(_) => match std::str::from_utf8(body) {
-                    Ok(text) => Value::String(text.to_owned()),
-                    Err(_) => Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
-                },
-            },
+            CallOutput::Raw(body, _) => Payload::sniff(body.clone()).to_json(),
         }
     }
 }

@@ -23,17 +23,12 @@ async fn post(api: &str, error_type: &str, message: &str) -> std::io::Result<()>
     let connect_to = authority
         .replace("[::]", "[::1]")
         .replace("0.0.0.0", "127.0.0.1");
-    let host = connect_to.trim_start_matches('[');
-    let addr = match host.rsplit_once(']') {
-        Some((ip, port)) => format!("[{ip}]{port}"),
-        None => connect_to.clone(),
-    };
     let body = serde_json::json!({"errorType": error_type, "errorMessage": message}).to_string();
     let request = format!(
         "POST {base}/2018-06-01/runtime/init/error HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nLambda-Runtime-Function-Error-Type: {error_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let mut stream = tokio::net::TcpStream::connect(connect_to.as_str()).await?;
     stream.write_all(request.as_bytes()).await?;
     let mut response = Vec::new();
     let _ = tokio::time::timeout(

@@ -19,21 +19,33 @@ use serde_json::Value;
 /// # Ok::<(), String>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct InputTemplate(Value);
+pub struct InputTemplate(Node);
+
+/// A template, split into its pieces once, when it is parsed.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    /// A value without placeholders, copied as it is.
+    Literal(Value),
+    /// A string with placeholders.
+    Text(Vec<Piece>),
+    Array(Vec<Node>),
+    Object(Vec<(String, Node)>),
+}
 
 /// One piece of a templated string.
-enum Piece<'a> {
-    Text(&'a str),
-    Pointer(&'a str),
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Pointer(String),
 }
 
 /// Split a string into text and `${pointer}` pieces.
-fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
+fn pieces(s: &str) -> Result<Vec<Piece>, String> {
     let mut out = Vec::new();
     let mut rest = s;
     while let Some(start) = rest.find("${") {
         if start > 0 {
-            out.push(Piece::Text(&rest[..start]));
+            out.push(Piece::Text(rest[..start].to_owned()));
         }
         let after = &rest[start + 2..];
         let end = after
@@ -45,22 +57,35 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
                 "{s:?}: `${{{pointer}}}` is not a JSON pointer (it must start with `/`)"
             ));
         }
-        out.push(Piece::Pointer(pointer));
+        out.push(Piece::Pointer(pointer.to_owned()));
         rest = &after[end + 1..];
     }
     if !rest.is_empty() {
-        out.push(Piece::Text(rest));
+        out.push(Piece::Text(rest.to_owned()));
     }
     Ok(out)
 }
 
-fn validate(value: &Value) -> Result<(), String> {
-    match value {
-        Value::String(s) => pieces(s).map(|_| ()),
-        Value::Array(items) => items.iter().try_for_each(validate),
-        Value::Object(map) => map.values().try_for_each(validate),
-        _ => Ok(()),
-    }
+fn compile(value: Value) -> Result<Node, String> {
+    Ok(match value {
+        Value::String(s) => {
+            let parts = pieces(&s)?;
+            if parts.iter().any(|p| matches!(p, Piece::Pointer(_))) {
+                Node::Text(parts)
+            } else {
+                Node::Literal(Value::String(s))
+            }
+        }
+        Value::Array(items) => {
+            Node::Array(items.into_iter().map(compile).collect::<Result<_, _>>()?)
+        }
+        Value::Object(map) => Node::Object(
+            map.into_iter()
+                .map(|(k, v)| Ok((k, compile(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => Node::Literal(other),
+    })
 }
 
 fn lookup<'v>(view: &'v Value, pointer: &str) -> Result<&'v Value, String> {
@@ -69,10 +94,10 @@ fn lookup<'v>(view: &'v Value, pointer: &str) -> Result<&'v Value, String> {
     })
 }
 
-fn render_value(template: &Value, view: &Value) -> Result<Value, String> {
-    Ok(match template {
-        Value::String(s) => {
-            let parts = pieces(s)?;
+fn render_node(node: &Node, view: &Value) -> Result<Value, String> {
+    Ok(match node {
+        Node::Literal(value) => value.clone(),
+        Node::Text(parts) => {
             if let [Piece::Pointer(pointer)] = parts.as_slice() {
                 return lookup(view, pointer).cloned();
             }
@@ -88,18 +113,18 @@ fn render_value(template: &Value, view: &Value) -> Result<Value, String> {
             }
             Value::String(text)
         }
-        Value::Array(items) => Value::Array(
+        Node::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|v| render_value(v, view))
+                .map(|n| render_node(n, view))
                 .collect::<Result<_, _>>()?,
         ),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), render_value(v, view)?)))
+        Node::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, n)| Ok((k.clone(), render_node(n, view)?)))
                 .collect::<Result<_, String>>()?,
         ),
-        other => other.clone(),
     })
 }
 
@@ -108,13 +133,12 @@ impl InputTemplate {
     pub fn parse(text: &str) -> Result<InputTemplate, String> {
         let value: Value =
             serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-        validate(&value)?;
-        Ok(InputTemplate(value))
+        compile(value).map(InputTemplate)
     }
 
     /// Fill the template from a record's default input.
     pub fn render(&self, view: &Value) -> Result<Value, String> {
-        render_value(&self.0, view)
+        render_node(&self.0, view)
     }
 }
 

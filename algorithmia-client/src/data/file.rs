@@ -13,8 +13,8 @@ use serde::de::DeserializeOwned;
 use tokio::io::{AsyncRead, AsyncWriteExt};
 
 use super::{Deadline, UriSlot, data_type, expect_type, uri_of};
-use crate::client::{Body, Client, RequestSpec, RetryClass};
-use crate::error::{BoxError, DecodeError, Error, Result, TransportError, TransportKind, snippet};
+use crate::client::{Body, CHUNK_BYTES, Client, RequestSpec, RetryClass, transport_kind};
+use crate::error::{BoxError, DecodeError, Error, Result, TransportKind, snippet};
 use crate::wire;
 
 /// What the API says about a file.
@@ -56,18 +56,6 @@ impl fmt::Debug for DataFile {
 enum Failure {
     Request(Error),
     Body(Error),
-}
-
-/// A transport failure while a body streams.
-fn stream_error(method: &Method, url: &url::Url, kind: TransportKind, source: BoxError) -> Error {
-    Error::Transport(Box::new(TransportError {
-        method: method.to_string(),
-        path: url.path().to_owned(),
-        kind,
-        attempts: 1,
-        request_id: None,
-        source,
-    }))
 }
 
 impl DataFile {
@@ -246,7 +234,7 @@ impl DataFile {
                 let (mut chunks, method, url) = state?;
                 match tokio::time::timeout(idle, chunks.next()).await {
                     Err(_) => Some((
-                        Err(stream_error(
+                        Err(Error::transport(
                             &method,
                             &url,
                             TransportKind::Timeout,
@@ -256,12 +244,11 @@ impl DataFile {
                     )),
                     Ok(None) => None,
                     Ok(Some(Err(e))) => {
-                        let kind = if e.is_timeout() {
-                            TransportKind::Timeout
-                        } else {
-                            TransportKind::Other
-                        };
-                        Some((Err(stream_error(&method, &url, kind, Box::new(e))), None))
+                        let kind = transport_kind(&e);
+                        Some((
+                            Err(Error::transport(&method, &url, kind, Box::new(e))),
+                            None,
+                        ))
                     }
                     Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some((chunks, method, url)))),
                 }
@@ -282,34 +269,26 @@ impl DataFile {
     /// Returns the number of bytes written.
     pub async fn download_to(&self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
-        let io_error = |path: &Path, source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        };
         let temp = temp_path(path);
-        let local = |e| Failure::Request(e);
+        let local = |path: &Path, e| Failure::Request(Error::io(path, e));
         let result = self
             .restarting(async || {
                 let mut stream = self.get_stream().await.map_err(Failure::Request)?;
                 let mut file = tokio::fs::File::create(&temp)
                     .await
-                    .map_err(|e| local(io_error(&temp, e)))?;
+                    .map_err(|e| local(&temp, e))?;
                 let mut written = 0u64;
                 while let Some(chunk) = stream.next().await {
                     let chunk = chunk.map_err(Failure::Body)?;
-                    file.write_all(&chunk)
-                        .await
-                        .map_err(|e| local(io_error(&temp, e)))?;
+                    file.write_all(&chunk).await.map_err(|e| local(&temp, e))?;
                     written += chunk.len() as u64;
                 }
-                file.flush().await.map_err(|e| local(io_error(&temp, e)))?;
-                file.sync_all()
-                    .await
-                    .map_err(|e| local(io_error(&temp, e)))?;
+                file.flush().await.map_err(|e| local(&temp, e))?;
+                file.sync_all().await.map_err(|e| local(&temp, e))?;
                 drop(file);
                 tokio::fs::rename(&temp, path)
                     .await
-                    .map_err(|e| local(io_error(path, e)))?;
+                    .map_err(|e| local(path, e))?;
                 Ok(written)
             })
             .await;
@@ -363,10 +342,7 @@ impl DataFile {
         let path = path.as_ref();
         let size = tokio::fs::metadata(path)
             .await
-            .map_err(|e| Error::Io {
-                path: path.display().to_string(),
-                source: e,
-            })?
+            .map_err(|e| Error::io(path, e))?
             .len();
         self.put(Body::File(path.to_path_buf()), RetryClass::Idempotent)
             .await?;
@@ -391,7 +367,7 @@ impl DataFile {
     pub async fn put_reader<R: AsyncRead + Send + 'static>(&self, reader: R) -> Result<()> {
         self.put_stream(tokio_util::io::ReaderStream::with_capacity(
             reader,
-            256 * 1024,
+            CHUNK_BYTES,
         ))
         .await
     }

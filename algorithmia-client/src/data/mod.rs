@@ -35,7 +35,7 @@ pub use transfer::{Progress, TransferFailure, TransferOptions, TransferReport};
 pub use uri::{CONNECTOR_TYPES, DataUri, DataUriError};
 
 use crate::client::{Client, Liveness, RequestSpec, api_error, read_body};
-use crate::error::{Error, Result, TransportError, TransportKind};
+use crate::error::{Error, Result, TransportKind};
 use crate::wire::{ErrorEnvelope, HEADER_DATA_TYPE};
 
 /// Anything `client.file(..)` and `client.dir(..)` accept: a string to parse, or a [`DataUri`].
@@ -172,14 +172,12 @@ impl Client {
 
 /// A transfer on which nothing moved for the idle timeout.
 fn stalled(method: &reqwest::Method, url: &url::Url, idle: Duration) -> Error {
-    Error::Transport(Box::new(TransportError {
-        method: method.to_string(),
-        path: url.path().to_owned(),
-        kind: TransportKind::Timeout,
-        attempts: 1,
-        request_id: None,
-        source: format!("nothing moved for {idle:?}").into(),
-    }))
+    Error::transport(
+        method,
+        url,
+        TransportKind::Timeout,
+        format!("nothing moved for {idle:?}").into(),
+    )
 }
 
 /// Whether a data request has an overall deadline.

@@ -125,13 +125,6 @@ impl Tally {
     }
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
 /// Every file below `root`, with its path relative to `root` and its size.
 async fn local_files(root: &Path) -> Result<(Vec<(PathBuf, u64)>, Vec<PathBuf>)> {
     let mut files = Vec::new();
@@ -141,13 +134,13 @@ async fn local_files(root: &Path) -> Result<(Vec<(PathBuf, u64)>, Vec<PathBuf>)>
         let dir = root.join(&relative);
         let mut entries = tokio::fs::read_dir(&dir)
             .await
-            .map_err(|e| io_error(&dir, e))?;
-        while let Some(entry) = entries.next_entry().await.map_err(|e| io_error(&dir, e))? {
+            .map_err(|e| Error::io(&dir, e))?;
+        while let Some(entry) = entries.next_entry().await.map_err(|e| Error::io(&dir, e))? {
             let path = relative.join(entry.file_name());
             let meta = entry
                 .metadata()
                 .await
-                .map_err(|e| io_error(&entry.path(), e))?;
+                .map_err(|e| Error::io(&entry.path(), e))?;
             if meta.is_dir() {
                 dirs.push(path.clone());
                 pending.push(path);
@@ -268,7 +261,7 @@ impl Client {
             let target = local.join(&relative);
             tokio::fs::create_dir_all(&target)
                 .await
-                .map_err(|e| io_error(&target, e))?;
+                .map_err(|e| Error::io(&target, e))?;
             let entries: Vec<DataEntry> = self.dir(&uri).list().try_collect().await?;
             for entry in entries {
                 match entry {

@@ -261,12 +261,12 @@ impl AdkRunner {
     }
 
     /// Run one call: serialised with every other ADK call of this process.
-    async fn call(
-        &self,
-        input: Input,
-        ctx: &Context,
-        timeout: Duration,
-    ) -> Result<Output, AlgoError> {
+    ///
+    /// The process is taken out of its slot for the call and put back only when the call
+    /// completes. When the server's timeout drops this future part-way, the process is dropped
+    /// with it (and killed), so its late answer can never be read as the next call's: the next
+    /// call starts a fresh process and drains the pipe first.
+    async fn call(&self, input: Input, ctx: &Context) -> Result<Output, AlgoError> {
         let request = match input {
             Input::Json(v) => json!({"content_type": "json", "data": v}),
             Input::Text(s) => json!({"content_type": "text", "data": s}),
@@ -278,16 +278,14 @@ impl AdkRunner {
         let mut fifo_slot = self.fifo.lock().await;
         let fifo = open_fifo(&mut fifo_slot).await.map_err(AlgoError::new)?;
         let mut slot = self.process.lock().await;
-        if slot.is_none() {
-            drain(fifo).await;
-            *slot = Some(
+        let mut process = match slot.take() {
+            Some(process) => process,
+            None => {
+                drain(fifo).await;
                 self.spawn()
                     .await
-                    .map_err(|e| AlgoError::with_type("LoadingError", e))?,
-            );
-        }
-        let Some(process) = slot.as_mut() else {
-            return Err(AlgoError::new("the algorithm process is not running"));
+                    .map_err(|e| AlgoError::with_type("LoadingError", e))?
+            }
         };
         if let Ok(mut stdout) = process.stdout.lock() {
             stdout.clear();
@@ -303,19 +301,10 @@ impl AdkRunner {
         let outcome = match written {
             Err(e) => Err(format!("could not send the request: {e}")),
             Ok(()) => tokio::select! {
-                read = tokio::time::timeout(timeout, fifo.reader.read_line(&mut response)) => match read {
-                    Ok(Ok(n)) if n > 0 => Ok(()),
-                    Ok(Ok(_)) => Err("the response pipe closed".to_owned()),
-                    Ok(Err(e)) => Err(format!("could not read the response: {e}")),
-                    Err(_) => {
-                        let _ = process.child.kill().await;
-                        *slot = None;
-                        drain(fifo).await;
-                        return Err(AlgoError::with_type(
-                            "TimeoutError",
-                            format!("the algorithm timed out after {} seconds and was restarted", timeout.as_secs_f64()),
-                        ));
-                    }
+                read = fifo.reader.read_line(&mut response) => match read {
+                    Ok(n) if n > 0 => Ok(()),
+                    Ok(_) => Err("the response pipe closed".to_owned()),
+                    Err(e) => Err(format!("could not read the response: {e}")),
                 },
                 status = process.child.wait() => Err(format!(
                     "the algorithm process exited ({})",
@@ -330,7 +319,6 @@ impl AdkRunner {
                 .map(|b| tail(&b, 5))
                 .unwrap_or_default();
             let _ = process.child.kill().await;
-            *slot = None;
             drain(fifo).await;
             return Err(AlgoError::new(format!(
                 "{reason}; it will be restarted for the next call{}",
@@ -354,6 +342,7 @@ impl AdkRunner {
         if let Ok(mut stdout) = process.stdout.lock() {
             ctx.print(&std::mem::take(&mut *stdout));
         }
+        *slot = Some(process);
         parse_response(&response)
     }
 }
@@ -395,10 +384,7 @@ pub(crate) fn definition(spec: &AdkAlgorithm, runner: Arc<AdkRunner>) -> Algorit
         .version(&spec.version)
         .handler(move |input, ctx| {
             let runner = Arc::clone(&runner);
-            async move {
-                // The server's own timeout also applies; this one kills a stuck process.
-                runner.call(input, &ctx, Duration::from_secs(3000)).await
-            }
+            async move { runner.call(input, &ctx).await }
         })
 }
 

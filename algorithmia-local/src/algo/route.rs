@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use algorithmia_client::AlgoRef;
 use algorithmia_client::wire::{
-    AsyncEnvelope, AsyncProtocol, ContentType, ErrorBody, ErrorEnvelope, MAX_ALGO_TIMEOUT_SECS,
-    Metadata, SuccessEnvelope,
+    self, AsyncEnvelope, AsyncProtocol, ContentType, ErrorBody, ErrorEnvelope,
+    MAX_ALGO_TIMEOUT_SECS, Metadata, SuccessEnvelope,
 };
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -124,14 +124,11 @@ fn input_from(headers: &HeaderMap, body: bytes::Bytes) -> Result<Input, AppError
     }
 }
 
-/// The header a client may send to name its call; retries of one call send the same value.
-const REQUEST_ID_HEADER: &str = "x-request-id";
-
 /// The caller's request id when it sent a usable one (1 to 128 visible ASCII characters),
 /// otherwise a new one.
 fn request_id_of(headers: &HeaderMap) -> String {
     headers
-        .get(REQUEST_ID_HEADER)
+        .get(wire::HEADER_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map_or_else(|| format!("req-{}", uuid::Uuid::new_v4()), str::to_owned)
@@ -291,7 +288,9 @@ pub(crate) async fn handle(
         }
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-request-id", value);
+        response
+            .headers_mut()
+            .insert(wire::HEADER_REQUEST_ID, value);
     }
     Ok(response)
 }

@@ -107,7 +107,10 @@ async fn read_source(source: &Source, ctx: &Context) -> Result<Bytes, AlgoError>
         Source::Uri(uri) if uri.starts_with("http://") || uri.starts_with("https://") => {
             let fail =
                 |e: String| AlgoError::input(format!("could not read the source {uri}: {e}"));
-            let response = reqwest::Client::new()
+            // One client for every call: connections and TLS set-up are reused.
+            static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+            let response = HTTP
+                .get_or_init(reqwest::Client::new)
                 .get(uri)
                 .send()
                 .await

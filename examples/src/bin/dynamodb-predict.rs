@@ -15,40 +15,30 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let target = match args.connection.target(examples::Target::embedded) {
-        Ok(target) => target,
-        Err(e) => {
-            eprintln!("dynamodb-predict: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match run(&target).await {
-        Ok(r) => {
-            println!("dynamodb-predict workflow on {}", r.target);
-            println!(
-                "  invoked      the Lambda blueprint's handler with a DynamoDB Streams event (4 records)"
-            );
-            println!(
-                "  called       {} once per record, in order per item",
-                examples::predict::ALGORITHM
-            );
-            println!(
-                "  answered     {} in {:.0} ms",
-                r.answer,
-                r.took.as_secs_f64() * 1000.0
-            );
-            for (id, prediction) in &r.predictions {
-                println!(
-                    "  prediction   {}/{id}.json = {prediction}",
-                    examples::predict::PREDICTIONS
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("dynamodb-predict: {e}");
-            ExitCode::FAILURE
-        }
+    examples::exit_code("dynamodb-predict", workflow(Args::parse()).await)
+}
+
+async fn workflow(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let target = args.connection.target(examples::Target::embedded)?;
+    let r = run(&target).await?;
+    println!("dynamodb-predict workflow on {}", r.target);
+    println!(
+        "  invoked      the Lambda blueprint's handler with a DynamoDB Streams event (4 records)"
+    );
+    println!(
+        "  called       {} once per record, in order per item",
+        examples::predict::ALGORITHM
+    );
+    println!(
+        "  answered     {} in {:.0} ms",
+        r.answer,
+        r.took.as_secs_f64() * 1000.0
+    );
+    for (id, prediction) in &r.predictions {
+        println!(
+            "  prediction   {}/{id}.json = {prediction}",
+            examples::predict::PREDICTIONS
+        );
     }
+    Ok(())
 }

@@ -27,34 +27,24 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let target = match args.connection.target(|| embedded(args.python.as_deref())) {
-        Ok(target) => target,
-        Err(e) => {
-            eprintln!("speech-to-text: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    examples::exit_code("speech-to-text", workflow(Args::parse()).await)
+}
+
+async fn workflow(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let target = args
+        .connection
+        .target(|| embedded(args.python.as_deref()))?;
     let audio = args.audio.unwrap_or_else(sample_audio);
-    match run(&target, &audio).await {
-        Ok(r) => {
-            println!("speech-to-text workflow on {}", r.target);
-            println!("  uploaded    {}", r.source);
-            println!(
-                "  invoked     the Lambda blueprint's handler with an S3 ObjectCreated:Put event"
-            );
-            println!("  called      {}", r.algorithm);
-            println!(
-                "  answered    {} in {:.0} ms",
-                r.answer,
-                r.took.as_secs_f64() * 1000.0
-            );
-            println!("  transcript  {:?} -> {}", r.transcript, r.output_uri);
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("speech-to-text: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let r = run(&target, &audio).await?;
+    println!("speech-to-text workflow on {}", r.target);
+    println!("  uploaded    {}", r.source);
+    println!("  invoked     the Lambda blueprint's handler with an S3 ObjectCreated:Put event");
+    println!("  called      {}", r.algorithm);
+    println!(
+        "  answered    {} in {:.0} ms",
+        r.answer,
+        r.took.as_secs_f64() * 1000.0
+    );
+    println!("  transcript  {:?} -> {}", r.transcript, r.output_uri);
+    Ok(())
 }

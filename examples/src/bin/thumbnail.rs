@@ -32,45 +32,33 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let target = match args.connection.target(examples::Target::embedded) {
-        Ok(target) => target,
-        Err(e) => {
-            eprintln!("thumbnail: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    examples::exit_code("thumbnail", workflow(Args::parse()).await)
+}
+
+async fn workflow(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let target = args.connection.target(examples::Target::embedded)?;
     let options = Options {
         image: args.image,
         output: args.output,
         size: (args.width, args.height),
     };
-    match run(&target, &options).await {
-        Ok(r) => {
-            println!("smart-thumbnail workflow on {}", r.target);
-            println!("  uploaded   {} ({} bytes)", r.source, r.source_bytes);
-            println!(
-                "  invoked    the Lambda blueprint's handler with an S3 ObjectCreated:Put event"
-            );
-            println!("  called     {} with {}", r.algorithm, r.input);
-            println!(
-                "  answered   {} in {:.0} ms",
-                r.answer,
-                r.took.as_secs_f64() * 1000.0
-            );
-            println!(
-                "  thumbnail  {} -> {} ({}x{} PNG, {} bytes)",
-                r.output_uri,
-                r.local_path.display(),
-                r.dimensions.0,
-                r.dimensions.1,
-                r.output_bytes
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("thumbnail: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let r = run(&target, &options).await?;
+    println!("smart-thumbnail workflow on {}", r.target);
+    println!("  uploaded   {} ({} bytes)", r.source, r.source_bytes);
+    println!("  invoked    the Lambda blueprint's handler with an S3 ObjectCreated:Put event");
+    println!("  called     {} with {}", r.algorithm, r.input);
+    println!(
+        "  answered   {} in {:.0} ms",
+        r.answer,
+        r.took.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  thumbnail  {} -> {} ({}x{} PNG, {} bytes)",
+        r.output_uri,
+        r.local_path.display(),
+        r.dimensions.0,
+        r.dimensions.1,
+        r.output_bytes
+    );
+    Ok(())
 }

@@ -13,12 +13,6 @@ pub(crate) enum HttpFlavor {
     V2,
 }
 
-/// What the response needs to know about the request.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct HttpRequest {
-    pub(crate) flavor: HttpFlavor,
-}
-
 pub(crate) fn flavor(event: &Value) -> Option<HttpFlavor> {
     let context = event.get("requestContext")?;
     if event.get("httpMethod").is_some() {
@@ -41,14 +35,10 @@ fn header<'a>(event: &'a Value, name: &str) -> Option<&'a str> {
 
 /// The request body by its content type: JSON, text or bytes; merged with the query string
 /// parameters when both are objects.
-pub(crate) fn record(event: &Value, flavor: HttpFlavor) -> (Record, HttpRequest) {
-    let id = match flavor {
-        HttpFlavor::V1 => str_at(event, "/requestContext/requestId"),
-        HttpFlavor::V2 => str_at(event, "/requestContext/requestId"),
-    }
-    .unwrap_or("http-request")
-    .to_owned();
-    let request = HttpRequest { flavor };
+pub(crate) fn record(event: &Value) -> Record {
+    let id = str_at(event, "/requestContext/requestId")
+        .unwrap_or("http-request")
+        .to_owned();
     let input = body(event).map(|payload| {
         let query = event
             .get("queryStringParameters")
@@ -71,14 +61,11 @@ pub(crate) fn record(event: &Value, flavor: HttpFlavor) -> (Record, HttpRequest)
             payload,
         }
     });
-    (
-        Record {
-            id,
-            group: None,
-            input,
-        },
-        request,
-    )
+    Record {
+        id,
+        group: None,
+        input,
+    }
 }
 
 fn body(event: &Value) -> Result<Payload, String> {

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 pub use dynamodb::item_to_json;
-pub(crate) use http::{HttpFlavor, HttpRequest};
+use http::HttpFlavor;
 
 /// Where an invocation came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,8 +134,6 @@ pub struct Invocation {
     pub source: Source,
     /// Its records (one for HTTP, EventBridge and direct invocations).
     pub records: Vec<Record>,
-    /// For HTTP sources, the request's details needed for the response.
-    pub(crate) http: Option<HttpRequest>,
 }
 
 /// A string field of a JSON object, for identifying malformed records.
@@ -217,29 +215,22 @@ pub fn recognise(event: Value) -> Invocation {
             _ => None,
         };
         if let Some((source, records)) = known {
-            return Invocation {
-                source,
-                records,
-                http: None,
-            };
+            return Invocation { source, records };
         }
     }
     if str_at(&event, "/source") == Some("aws.s3") && event.get("detail").is_some() {
         return Invocation {
             source: Source::EventBridgeS3,
             records: vec![s3::eventbridge_record(&event)],
-            http: None,
         };
     }
     if let Some(flavor) = http::flavor(&event) {
-        let (record, request) = http::record(&event, flavor);
         return Invocation {
             source: match flavor {
                 HttpFlavor::V1 => Source::HttpV1,
                 HttpFlavor::V2 => Source::HttpV2,
             },
-            records: vec![record],
-            http: Some(request),
+            records: vec![http::record(&event)],
         };
     }
     Invocation {
@@ -252,7 +243,6 @@ pub fn recognise(event: Value) -> Invocation {
                 view: event,
             }),
         }],
-        http: None,
     }
 }
 

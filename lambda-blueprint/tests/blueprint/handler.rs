@@ -105,7 +105,6 @@ async fn kinesis_partial_failures_are_reported_and_order_holds_per_partition() {
         sorted.sort();
         assert_eq!(order, sorted, "partition {partition}");
     }
-    assert!(!seen.iter().any(|v| v["p"] == "a" && v["n"] == 3));
 }
 
 #[tokio::test]
@@ -411,16 +410,11 @@ async fn records_are_not_started_when_time_runs_short() {
 #[tokio::test]
 async fn a_wrong_key_is_surfaced_clearly() {
     let server = server();
-    let mut vars = std::collections::HashMap::from([
-        ("ALGORITHMIA_ALGORITHM".to_owned(), "util/Echo".to_owned()),
-        ("ALGORITHMIA_API_KEY".to_owned(), "simWrongKey".to_owned()),
-        ("ALGORITHMIA_API".to_owned(), server.base_url().to_owned()),
-    ]);
-    vars.remove("unused");
-    let bp = lambda_blueprint::Blueprint::with_plain_key(
-        lambda_blueprint::Config::from_lookup(|n| vars.get(n).cloned()).unwrap(),
-    )
-    .unwrap();
+    let bp = blueprint(
+        &server,
+        "util/Echo",
+        &[("ALGORITHMIA_API_KEY", "simWrongKey")],
+    );
     let err = invoke(&bp, json!({"x": 1}), None).await.unwrap_err();
     let text = err.to_string();
     assert!(text.contains("refused the API key (HTTP 401)"), "{text}");

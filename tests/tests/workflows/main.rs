@@ -67,7 +67,8 @@ async fn ciphertext(moto: &Moto) -> String {
 
 /// Everything one workflow needs.
 struct Rig {
-    moto: Moto,
+    /// Kept alive for the rig's lifetime.
+    _moto: Moto,
     s3: aws_sdk_s3::Client,
     server: ServerHandle,
     emulator: Emulator,
@@ -102,7 +103,7 @@ async fn rig(algorithm: &str, template: Value, buckets: &[&str]) -> Rig {
         ],
     );
     Rig {
-        moto,
+        _moto: moto,
         s3,
         server,
         emulator,
@@ -145,7 +146,6 @@ impl Rig {
             !self.function.logs().contains(KEY),
             "the key leaked into the function's output"
         );
-        let _ = &self.moto;
     }
 }
 
