@@ -1173,3 +1173,22 @@ fn templates_parse_and_render() {
 fn templates_resolve_pointers() {
     bounded(LIMIT, templates_find_every_value);
 }
+
+/// serde reads a struct from an array too, positionally: a `kinesis` array (whose first item
+/// would be taken, unchecked, as the timestamp and overflow the library) fails its record alone.
+#[test]
+fn kinesis_records_given_as_arrays_fail_alone() {
+    let tiny = json!(2.1249901236573898e-123);
+    for value in [json!([tiny]), json!([tiny, "SGVsbG8="]), json!([])] {
+        let mut event = fixture("aws-kinesis-event.json");
+        event["Records"][0]["kinesis"] = value.clone();
+        let inv = recognise(event);
+        assert_eq!(inv.records.len(), 2, "{value}");
+        let message = inv.records[0].input.clone().unwrap_err();
+        assert!(
+            message.contains("kinesis: expected an object"),
+            "{value}: {message}"
+        );
+        assert!(inv.records[1].input.is_ok());
+    }
+}

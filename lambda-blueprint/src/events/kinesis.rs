@@ -4,7 +4,7 @@ use aws_lambda_events::event::kinesis::KinesisEventRecord;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::{Payload, Record, RecordInput, parse, str_at};
+use super::{Payload, Record, RecordInput, clip, parse, str_at};
 
 pub(crate) fn record(index: usize, raw: &Value) -> Record {
     let id = str_at(raw, "/kinesis/sequenceNumber")
@@ -14,7 +14,9 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
     // aws_lambda_events reads the digits after the point as a count of milliseconds (".5" as
     // 5 ms), and overflows (a panic in debug builds) on more than 13 of them: it is given whole
     // seconds when there are more than 3, and the arrival time is read here.
-    let arrival = arrival_seconds(raw);
+    let arrival = raw
+        .pointer("/kinesis/approximateArrivalTimestamp")
+        .and_then(seconds_of);
     let whole = arrival
         .filter(|s| {
             s.to_string()
@@ -28,7 +30,15 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
             }
             copy
         });
-    let parsed = parse::<KinesisEventRecord>(whole.as_ref().unwrap_or(raw), "Kinesis");
+    // serde would read `kinesis` from an array too, positionally (its first item as the
+    // timestamp, unchecked): only an object is a Kinesis record.
+    let parsed = match raw.get("kinesis") {
+        Some(kinesis) if !kinesis.is_object() => Err(format!(
+            "malformed Kinesis record: kinesis: expected an object, found {}",
+            clip(kinesis.to_string())
+        )),
+        _ => parse::<KinesisEventRecord>(whole.as_ref().unwrap_or(raw), "Kinesis"),
+    };
     // A string the base64 decoder rejects says only "Invalid symbol 33, offset 0.".
     let input = parsed.map_err(|e| match e.split_once("kinesis.data: ") {
         Some((_, why)) if raw.pointer("/kinesis/data").is_some_and(Value::is_string) => {
@@ -55,9 +65,9 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
     Record { id, group, input }
 }
 
-/// `approximateArrivalTimestamp` (a number, or a number in a string) in seconds.
-fn arrival_seconds(raw: &Value) -> Option<f64> {
-    let seconds = match raw.pointer("/kinesis/approximateArrivalTimestamp")? {
+/// A timestamp in seconds: a number, or a number in a string.
+fn seconds_of(value: &Value) -> Option<f64> {
+    let seconds = match value {
         Value::Number(n) => n.as_f64()?,
         Value::String(s) => s.parse::<f64>().ok()?,
         _ => return None,
