@@ -20,8 +20,9 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-step "cargo doc (warnings are errors)"
+step "cargo doc (warnings are errors): the workspace with all features, the SDK with its defaults"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked
+RUSTDOCFLAGS="-D warnings" cargo doc -p algorithmia-client --no-deps --locked
 
 step "cargo test"
 cargo test --workspace --all-features --locked

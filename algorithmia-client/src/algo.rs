@@ -9,11 +9,13 @@ use reqwest::Method;
 use serde::Serialize;
 use url::Url;
 
-use crate::algo_ref::{AlgoRef, AlgoRefError};
-use crate::client::{Body, Client, RequestSpec, RetryClass, collect_body, new_request_id};
+use crate::algo_ref::{AlgoRef, AlgoRefError, IntoAlgoRef};
+use crate::client::{Client, check_algo_timeout};
 use crate::error::{Error, Result};
 use crate::input::AlgoInput;
+use crate::request::{Body, RequestSpec, collect_body, new_request_id};
 use crate::response::{AlgoResponse, AsyncResponse, DecodeContext, RawResponse};
+use crate::retry::RetryClass;
 use crate::wire;
 
 mod sealed {
@@ -80,12 +82,41 @@ impl OutputMode for Void {
     }
 }
 
+/// A handle's options. They are checked when a call is made, so the last setting of each wins.
 #[derive(Debug, Clone, Default)]
 struct Options {
     timeout: Option<Duration>,
     stdout: Option<bool>,
+    /// Extra query parameters, in the order first set; setting a key again replaces its value.
     query: Vec<(String, String)>,
-    error: Option<String>,
+}
+
+impl Options {
+    /// Why a call with these options cannot be made, if it cannot.
+    fn check(&self) -> Result<()> {
+        if let Some(timeout) = self.timeout {
+            check_algo_timeout(timeout)?;
+        }
+        if let Some((key, _)) = self.query.iter().find(|(k, _)| is_reserved(k)) {
+            return Err(Error::config(format!(
+                "set the `{key}` option with its own method, not option()"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Options that have methods of their own.
+fn is_reserved(key: &str) -> bool {
+    matches!(key, "timeout" | "stdout" | "output")
+}
+
+impl Client {
+    /// A handle to an algorithm. The reference is parsed now; a bad one makes every call on the
+    /// handle fail with [`Error::InvalidAlgoRef`] before anything is sent.
+    pub fn algo(&self, reference: impl IntoAlgoRef) -> Algorithm {
+        Algorithm::new(self.clone(), reference.into_algo_ref())
+    }
 }
 
 /// A handle to one algorithm, with the options its calls are made with.
@@ -135,17 +166,6 @@ impl<M: OutputMode> fmt::Debug for Algorithm<M> {
     }
 }
 
-/// Check a timeout against the API's range: more than zero, at most 3000 s.
-pub(crate) fn check_algo_timeout(timeout: Duration) -> Result<()> {
-    if timeout.is_zero() || timeout > Duration::from_secs(wire::MAX_ALGO_TIMEOUT_SECS) {
-        return Err(Error::config(format!(
-            "an algorithm timeout must be more than 0 and at most {} s, not {timeout:?}",
-            wire::MAX_ALGO_TIMEOUT_SECS
-        )));
-    }
-    Ok(())
-}
-
 /// The `timeout` query value: whole seconds, rounded up so the algorithm gets at least what was asked.
 fn timeout_secs(timeout: Duration) -> u64 {
     timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0)
@@ -179,14 +199,9 @@ impl<M: OutputMode> Algorithm<M> {
 
     /// The server-side timeout (at most 3000 s, sent in whole seconds, rounded up). The HTTP
     /// request is given this plus the client's margin, so it is never cut off before the server
-    /// answers.
+    /// answers. A timeout out of range fails the calls made with it, not later settings.
     pub fn timeout(self, timeout: Duration) -> Self {
-        self.with_options(|o| {
-            if let Err(e) = check_algo_timeout(timeout) {
-                o.error = Some(e.to_string());
-            }
-            o.timeout = Some(timeout);
-        })
+        self.with_options(|o| o.timeout = Some(timeout))
     }
 
     /// Ask for the algorithm's standard output in the response metadata (honoured for the owner).
@@ -213,17 +228,13 @@ impl<M: OutputMode> Algorithm<M> {
     }
 
     /// Add a query parameter the API understands but this crate has no method for.
-    /// `timeout`, `stdout` and `output` are set with their own methods.
+    /// Setting a key again replaces its value. `timeout`, `stdout` and `output` are set with
+    /// their own methods; giving them here fails the calls made with the handle.
     pub fn option(self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        let key = key.into();
-        let value = value.into();
-        self.with_options(|o| {
-            if matches!(key.as_str(), "timeout" | "stdout" | "output") {
-                o.error = Some(format!(
-                    "set the `{key}` option with its own method, not option()"
-                ));
-            }
-            o.query.push((key, value));
+        let (key, value) = (key.into(), value.into());
+        self.with_options(|o| match o.query.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => o.query.push((key, value)),
         })
     }
 
@@ -279,9 +290,7 @@ impl<M: OutputMode> Algorithm<M> {
             .as_ref()
             .as_ref()
             .map_err(|e| Error::InvalidAlgoRef(e.clone()))?;
-        if let Some(message) = &self.options.error {
-            return Err(Error::config(message.clone()));
-        }
+        self.options.check()?;
         let inner = &self.client.inner;
         if body.len() > inner.max_input_bytes {
             return Err(Error::InputTooLarge {
@@ -345,6 +354,29 @@ mod tests {
             http_timeout(Some(Duration::from_secs(3000)), margin),
             Duration::from_secs(3010)
         );
+    }
+
+    #[test]
+    fn the_last_setting_of_an_option_wins() {
+        let client = Client::builder().base_url("http://h").build().unwrap();
+        let algo = client
+            .algo("a/b")
+            .timeout(Duration::ZERO)
+            .timeout(Duration::from_secs(5))
+            .option("k", "1")
+            .option("x", "y")
+            .option("k", "2");
+        algo.options.check().unwrap();
+        let reference = algo.reference().unwrap().clone();
+        let url = algo.build_url(&reference, algo.options.timeout);
+        assert_eq!(url.query(), Some("timeout=5&k=2&x=y"));
+        let bad = client
+            .algo("a/b")
+            .timeout(Duration::from_secs(5))
+            .timeout(Duration::ZERO);
+        assert!(matches!(bad.options.check(), Err(Error::Config(_))));
+        let reserved = client.algo("a/b").option("stdout", "true");
+        assert!(matches!(reserved.options.check(), Err(Error::Config(_))));
     }
 
     #[test]

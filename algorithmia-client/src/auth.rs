@@ -79,20 +79,23 @@ pub enum Auth {
 impl Auth {
     /// The `Authorization` header value, marked sensitive so that the HTTP stack never logs it.
     pub(crate) fn header_value(&self) -> Result<Option<HeaderValue>> {
-        let value = match self {
+        let (scheme, secret) = match self {
             Auth::None => return Ok(None),
-            Auth::Simple(key) => {
-                // A key pasted with its scheme (as the Node client allows) is not doubled.
-                let key = key.expose();
-                let key = key.strip_prefix("Simple ").unwrap_or(key);
-                format!("Simple {}", key.trim())
-            }
-            Auth::Bearer(token) => {
-                let token = token.expose();
-                let token = token.strip_prefix("Bearer ").unwrap_or(token);
-                format!("Bearer {}", token.trim())
-            }
+            Auth::Simple(key) => ("Simple", key.expose()),
+            Auth::Bearer(token) => ("Bearer", token.expose()),
         };
+        // A key pasted with its scheme (as the Node client allows) is not doubled.
+        let secret = secret
+            .strip_prefix(scheme)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .unwrap_or(secret)
+            .trim();
+        if secret.is_empty() {
+            return Err(Error::config(
+                "the API key is empty; set a key, or Auth::None to send no Authorization header",
+            ));
+        }
+        let value = format!("{scheme} {secret}");
         let mut header = HeaderValue::from_str(&value).map_err(|_| {
             Error::config("the API key contains characters that cannot be sent in an HTTP header")
         })?;
@@ -125,6 +128,19 @@ mod tests {
             "Bearer tok"
         );
         assert!(Auth::None.header_value().unwrap().is_none());
+    }
+
+    #[test]
+    fn an_empty_key_is_a_config_error() {
+        for empty in ["", "  ", "Simple ", "Simple  "] {
+            let err = Auth::Simple(ApiKey::new(empty)).header_value().unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{empty:?}: {err}");
+        }
+        let err = Auth::Bearer(ApiKey::new("Bearer "))
+            .header_value()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)));
+        assert!(matches!(crate::Client::new(""), Err(Error::Config(_))));
     }
 
     #[test]

@@ -1,22 +1,16 @@
-//! The client: configuration, the connection pool, and the one path every request takes.
+//! The client: its configuration, the connection pool it shares, and the builder that checks both.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use bytes::Bytes;
-use futures_util::StreamExt as _;
-use reqwest::header::{self, HeaderMap, HeaderValue};
-use reqwest::{Method, StatusCode};
-use tracing::Instrument;
+use reqwest::header::HeaderValue;
 use url::Url;
 
-use crate::algo::Algorithm;
-use crate::algo_ref::IntoAlgoRef;
 use crate::auth::{ApiKey, Auth};
-use crate::error::{ApiError, BoxError, Error, Result, TransportError, TransportKind, snippet};
-use crate::retry::{RetryPolicy, parse_retry_after};
-use crate::wire::{self, ErrorEnvelope};
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::wire;
 
 /// Extra time the HTTP request is given beyond the algorithm's own timeout, so that the server's
 /// `TimeoutError` arrives before the client gives up.
@@ -46,10 +40,10 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     base: Url,
     auth: Auth,
-    auth_header: Option<HeaderValue>,
+    pub(crate) auth_header: Option<HeaderValue>,
     pub(crate) default_algo_timeout: Option<Duration>,
     pub(crate) timeout_margin: Duration,
     pub(crate) retry: RetryPolicy,
@@ -93,12 +87,6 @@ impl Client {
         &self.inner.base
     }
 
-    /// A handle to an algorithm. The reference is parsed now; a bad one makes every call on the
-    /// handle fail with [`Error::InvalidAlgoRef`] before anything is sent.
-    pub fn algo(&self, reference: impl IntoAlgoRef) -> Algorithm {
-        Algorithm::new(self.clone(), reference.into_algo_ref())
-    }
-
     /// The URL for `segments` below the base, each segment percent-encoded.
     pub(crate) fn url<'a, I, S>(&self, segments: I) -> Url
     where
@@ -111,361 +99,6 @@ impl Client {
         }
         url
     }
-
-    /// Send a request, retrying as `class` allows, and return the response with its status
-    /// unchecked. Every attempt gets a tracing span; the key and the body are never logged.
-    pub(crate) async fn execute(&self, request: RequestSpec) -> Result<reqwest::Response> {
-        let span = tracing::debug_span!(
-            "algorithmia.request",
-            method = %request.method,
-            path = %request.url.path(),
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        self.execute_with_retries(request).instrument(span).await
-    }
-
-    async fn execute_with_retries(&self, request: RequestSpec) -> Result<reqwest::Response> {
-        let span = tracing::Span::current();
-        let policy = &self.inner.retry;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-            if let Some(progress) = &request.progress {
-                progress.touch();
-            }
-            let started = Instant::now();
-            let outcome = self.send_once(&request).await;
-            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-            span.record("duration_ms", elapsed_ms);
-            let last_attempt = attempt >= policy.attempts() || !request.body.replayable();
-            let delay = match outcome {
-                Ok(SendOutcome::LocalIo(path, e)) => return Err(Error::io(&path, e)),
-                Ok(SendOutcome::Response(response)) => {
-                    let status = response.status();
-                    span.record("status", status.as_u16());
-                    if !request.class.retries_status(status) || last_attempt {
-                        tracing::debug!(status = status.as_u16(), attempt, elapsed_ms, "response");
-                        return Ok(response);
-                    }
-                    let retry_after = response
-                        .headers()
-                        .get(header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    // A longer pause than the policy allows: report the server's answer.
-                    let Some(delay) = policy.delay(attempt, retry_after) else {
-                        return Ok(response);
-                    };
-                    tracing::debug!(
-                        status = status.as_u16(),
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        "retrying"
-                    );
-                    delay
-                }
-                Err(error) => {
-                    let kind = transport_kind(&error);
-                    if !request.class.retries_transport(kind) || last_attempt {
-                        tracing::debug!(attempt, elapsed_ms, error = %error, "request failed");
-                        return Err(request.failure(error, attempt));
-                    }
-                    let delay = policy.backoff(attempt);
-                    tracing::debug!(
-                        error = %error,
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        "request failed; retrying"
-                    );
-                    delay
-                }
-            };
-            if let Some(progress) = &request.progress {
-                progress.touch_at(Instant::now() + delay);
-            }
-            tokio::time::sleep(delay).await;
-        }
-    }
-
-    async fn send_once(&self, request: &RequestSpec) -> reqwest::Result<SendOutcome> {
-        let mut builder = self
-            .inner
-            .http
-            .request(request.method.clone(), request.url.clone());
-        if let Some(auth) = &self.inner.auth_header {
-            builder = builder.header(header::AUTHORIZATION, auth.clone());
-        }
-        if let Some(id) = &request.request_id {
-            builder = builder.header(wire::HEADER_REQUEST_ID, id.clone());
-        }
-        match &request.body {
-            Body::Empty => {}
-            Body::Bytes(body, content_type) => {
-                builder = builder
-                    .header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
-                    .body(body.clone());
-            }
-            Body::File(path) => {
-                let file = match tokio::fs::File::open(path).await {
-                    Ok(file) => file,
-                    Err(e) => return Ok(SendOutcome::LocalIo(path.clone(), e)),
-                };
-                let length = match file.metadata().await {
-                    Ok(meta) => meta.len(),
-                    Err(e) => return Ok(SendOutcome::LocalIo(path.clone(), e)),
-                };
-                let progress = request.progress.clone();
-                let stream = tokio_util::io::ReaderStream::with_capacity(file, CHUNK_BYTES)
-                    .inspect(move |_| {
-                        if let Some(p) = &progress {
-                            p.touch();
-                        }
-                    });
-                builder = builder
-                    .header(
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static(wire::CONTENT_TYPE_BINARY),
-                    )
-                    .header(header::CONTENT_LENGTH, length)
-                    .body(reqwest::Body::wrap_stream(stream));
-            }
-            Body::Stream(slot) => {
-                let stream = slot.lock().ok().and_then(|mut b| b.take());
-                if let Some(stream) = stream {
-                    let progress = request.progress.clone();
-                    let stream = stream.inspect(move |_| {
-                        if let Some(p) = &progress {
-                            p.touch();
-                        }
-                    });
-                    builder = builder
-                        .header(
-                            header::CONTENT_TYPE,
-                            HeaderValue::from_static(wire::CONTENT_TYPE_BINARY),
-                        )
-                        .body(reqwest::Body::wrap_stream(stream));
-                }
-            }
-        }
-        if let Some(timeout) = request.timeout {
-            builder = builder.timeout(timeout);
-        }
-        builder.send().await.map(SendOutcome::Response)
-    }
-}
-
-/// What one attempt produced, besides a transport error.
-enum SendOutcome {
-    Response(reqwest::Response),
-    /// The local file to upload could not be read; not retried.
-    LocalIo(std::path::PathBuf, std::io::Error),
-}
-
-pub(crate) fn transport_kind(error: &reqwest::Error) -> TransportKind {
-    if error.is_timeout() {
-        TransportKind::Timeout
-    } else if error.is_connect() {
-        TransportKind::Connect
-    } else {
-        TransportKind::Other
-    }
-}
-
-/// Which failures a request may be retried on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RetryClass {
-    /// May have side effects (an algorithm call): retried only when it cannot have run.
-    RunsOnce,
-    /// GET, HEAD, DELETE and whole-body PUT: also retried on 500, 502 and 504.
-    Idempotent,
-}
-
-impl RetryClass {
-    /// A call that may have side effects is retried only when it cannot have reached the
-    /// server; an idempotent one also when the connection broke (not when it timed out: the
-    /// caller's time is spent).
-    fn retries_transport(self, kind: TransportKind) -> bool {
-        match kind {
-            TransportKind::Connect => true,
-            TransportKind::Other => self == RetryClass::Idempotent,
-            TransportKind::Timeout => false,
-        }
-    }
-
-    fn retries_status(self, status: StatusCode) -> bool {
-        match status.as_u16() {
-            429 | 503 => true,
-            500 | 502 | 504 => self == RetryClass::Idempotent,
-            _ => false,
-        }
-    }
-}
-
-/// A stream of upload chunks.
-pub(crate) type ChunkStream = std::pin::Pin<
-    Box<dyn futures_util::Stream<Item = std::result::Result<Bytes, BoxError>> + Send>,
->;
-
-/// When a transfer last made progress. A transfer has no overall deadline; a watchdog ends it
-/// when nothing moved (no chunk sent, no answer) for the idle timeout.
-#[derive(Debug, Clone)]
-pub(crate) struct Liveness(Arc<std::sync::Mutex<Instant>>);
-
-impl Liveness {
-    pub(crate) fn new() -> Self {
-        Liveness(Arc::new(std::sync::Mutex::new(Instant::now())))
-    }
-
-    /// Something moved now.
-    pub(crate) fn touch(&self) {
-        self.touch_at(Instant::now());
-    }
-
-    /// Nothing is expected before `at` (a retry's pause).
-    fn touch_at(&self, at: Instant) {
-        let mut last = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *last = (*last).max(at);
-    }
-
-    fn last(&self) -> Instant {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Run `work` until it ends or nothing moved for `idle`; the latter is `Err(elapsed idle)`.
-    pub(crate) async fn watch<T>(
-        &self,
-        idle: Duration,
-        work: impl std::future::Future<Output = T>,
-    ) -> std::result::Result<T, Duration> {
-        let watchdog = async {
-            loop {
-                let due = self.last() + idle;
-                if Instant::now() >= due {
-                    return idle;
-                }
-                tokio::time::sleep_until(due.into()).await;
-            }
-        };
-        tokio::select! {
-            biased;
-            done = work => Ok(done),
-            idle = watchdog => Err(idle),
-        }
-    }
-}
-
-/// A request body, and whether it can be sent again.
-pub(crate) enum Body {
-    /// No body.
-    Empty,
-    /// Bytes in memory with their content type; cheap to resend.
-    Bytes(Bytes, &'static str),
-    /// A local file, reopened and streamed on every attempt.
-    File(std::path::PathBuf),
-    /// A one-shot stream, taken by the first attempt; never retried.
-    Stream(std::sync::Mutex<Option<ChunkStream>>),
-}
-
-impl Body {
-    fn replayable(&self) -> bool {
-        !matches!(self, Body::Stream(_))
-    }
-}
-
-/// One request, ready to be sent (and re-sent).
-pub(crate) struct RequestSpec {
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) body: Body,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) class: RetryClass,
-    /// Sent as `X-Request-Id` on every attempt, so the server can tell a retry from a new call.
-    pub(crate) request_id: Option<HeaderValue>,
-    /// For transfers: touched as the upload moves, watched against the idle timeout.
-    pub(crate) progress: Option<Liveness>,
-}
-
-impl RequestSpec {
-    /// A request without a body.
-    pub(crate) fn new(method: Method, url: Url, class: RetryClass) -> Self {
-        RequestSpec {
-            method,
-            url,
-            body: Body::Empty,
-            timeout: None,
-            class,
-            request_id: None,
-            progress: None,
-        }
-    }
-
-    /// The error for a failed attempt, the last one made.
-    fn failure(&self, error: reqwest::Error, attempts: u32) -> Error {
-        let mut failure = TransportError::new(
-            &self.method,
-            &self.url,
-            transport_kind(&error),
-            Box::new(error),
-        );
-        failure.attempts = attempts;
-        failure.request_id = id_text(self.request_id.as_ref());
-        Error::Transport(Box::new(failure))
-    }
-}
-
-/// The size of the chunks files are read and uploaded in.
-pub(crate) const CHUNK_BYTES: usize = 256 * 1024;
-
-/// A fresh request id: 128 random bits in hex.
-pub(crate) fn new_request_id() -> HeaderValue {
-    let id = format!("{:032x}", fastrand::u128(..));
-    // Hex digits are always a valid header value.
-    HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
-}
-
-/// Turn a non-success response into [`Error::Api`], taking the message from an
-/// `{"error":{...}}` body, the `X-Error-Message` header, or the status line.
-pub(crate) fn api_error(
-    method: &Method,
-    url: &Url,
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Error {
-    let mut error = ApiError {
-        method: method.to_string(),
-        path: url.path().to_owned(),
-        status: status.as_u16(),
-        message: String::new(),
-        error_type: None,
-        code: None,
-        id: None,
-        body_snippet: None,
-    };
-    if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) {
-        error.message = envelope.error.message;
-        error.error_type = envelope.error.error_type;
-        error.code = envelope.error.code;
-        error.id = envelope.error.id;
-    } else if !body.is_empty() {
-        error.body_snippet = Some(snippet(body, 200));
-    }
-    if error.message.is_empty() {
-        error.message = headers
-            .get(wire::HEADER_ERROR_MESSAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| {
-                status
-                    .canonical_reason()
-                    .unwrap_or("unknown status")
-                    .to_owned()
-            });
-    }
-    Error::Api(Box::new(error))
 }
 
 /// How requests reach the network: the system's proxy settings, none, or one given proxy.
@@ -475,6 +108,13 @@ enum ProxySetting {
     System,
     Disabled,
     Url(String),
+}
+
+/// The settings read from the environment.
+#[derive(Debug, Default)]
+struct EnvSettings {
+    base_url: Option<String>,
+    auth: Option<Auth>,
 }
 
 /// Builds a [`Client`]. Settings are checked in [`ClientBuilder::build`], which reports the first
@@ -500,7 +140,9 @@ enum ProxySetting {
 #[derive(Default)]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    auth: Auth,
+    auth: Option<Auth>,
+    /// What [`ClientBuilder::from_env`] found; explicit settings win over it, whatever the order.
+    env: EnvSettings,
     user_agent: Option<String>,
     connect_timeout: Option<Duration>,
     default_algo_timeout: Option<Duration>,
@@ -518,6 +160,7 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
             .field("auth", &self.auth)
+            .field("env", &self.env)
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
             .field("default_algo_timeout", &self.default_algo_timeout)
@@ -536,34 +179,38 @@ impl ClientBuilder {
 
     /// Authenticate with `Authorization: Simple <key>`.
     pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
-        self.auth = Auth::Simple(key.into());
+        self.auth = Some(Auth::Simple(key.into()));
         self
     }
 
     /// Authenticate with `Authorization: Bearer <token>`.
     pub fn bearer_token(mut self, token: impl Into<ApiKey>) -> Self {
-        self.auth = Auth::Bearer(token.into());
+        self.auth = Some(Auth::Bearer(token.into()));
         self
     }
 
     /// Set the authentication outright; [`Auth::None`] sends no `Authorization` header.
     pub fn auth(mut self, auth: Auth) -> Self {
-        self.auth = auth;
+        self.auth = Some(auth);
         self
     }
 
     /// Read `ALGORITHMIA_API_KEY`, `ALGORITHMIA_BEARER_TOKEN` and `ALGORITHMIA_API`, with the
-    /// official clients' precedence: a key wins over a token; empty values count as unset.
+    /// official clients' precedence: a key wins over a token; empty values count as unset; with
+    /// neither, requests go unauthenticated (as code running on the platform does).
+    ///
+    /// Settings made explicitly on the builder win over the environment, whether they are made
+    /// before or after this call.
     pub fn from_env(mut self) -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        self.auth = match (var("ALGORITHMIA_API_KEY"), var("ALGORITHMIA_BEARER_TOKEN")) {
-            (Some(key), _) => Auth::Simple(ApiKey::new(key)),
-            (None, Some(token)) => Auth::Bearer(ApiKey::new(token)),
-            (None, None) => Auth::None,
-        };
-        if let Some(api) = var("ALGORITHMIA_API") {
-            self.base_url = Some(api);
-        }
+        self.env.auth = Some(
+            match (var("ALGORITHMIA_API_KEY"), var("ALGORITHMIA_BEARER_TOKEN")) {
+                (Some(key), _) => Auth::Simple(ApiKey::new(key)),
+                (None, Some(token)) => Auth::Bearer(ApiKey::new(token)),
+                (None, None) => Auth::None,
+            },
+        );
+        self.env.base_url = var("ALGORITHMIA_API");
         self
     }
 
@@ -640,8 +287,10 @@ impl ClientBuilder {
 
     /// Check the settings and build the client.
     pub fn build(self) -> Result<Client> {
-        let base = normalise_base_url(self.base_url.as_deref().unwrap_or(wire::DEFAULT_API_BASE))?;
-        let auth_header = self.auth.header_value()?;
+        let base_url = self.base_url.or(self.env.base_url);
+        let base = normalise_base_url(base_url.as_deref().unwrap_or(wire::DEFAULT_API_BASE))?;
+        let auth = self.auth.or(self.env.auth).unwrap_or_default();
+        let auth_header = auth.header_value()?;
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| format!("algorithmia-client-rust/{}", env!("CARGO_PKG_VERSION")));
@@ -678,13 +327,13 @@ impl ClientBuilder {
             Error::config(format!("could not set up the HTTP client: {}", chain(&e)))
         })?;
         if let Some(timeout) = self.default_algo_timeout {
-            crate::algo::check_algo_timeout(timeout)?;
+            check_algo_timeout(timeout)?;
         }
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base,
-                auth: self.auth,
+                auth,
                 auth_header,
                 default_algo_timeout: self.default_algo_timeout,
                 timeout_margin: self.timeout_margin.unwrap_or(DEFAULT_TIMEOUT_MARGIN),
@@ -695,6 +344,17 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// Check a timeout against the API's range: more than zero, at most 3000 s.
+pub(crate) fn check_algo_timeout(timeout: Duration) -> Result<()> {
+    if timeout.is_zero() || timeout > Duration::from_secs(wire::MAX_ALGO_TIMEOUT_SECS) {
+        return Err(Error::config(format!(
+            "an algorithm timeout must be more than 0 and at most {} s, not {timeout:?}",
+            wire::MAX_ALGO_TIMEOUT_SECS
+        )));
+    }
+    Ok(())
 }
 
 fn chain(error: &dyn std::error::Error) -> String {
@@ -727,45 +387,6 @@ fn normalise_base_url(input: &str) -> Result<Url> {
         url.set_path(&path);
     }
     Ok(url)
-}
-
-/// Read a whole response body taken out of its response, mapping failures to transport errors.
-/// `request_id` is the call's `X-Request-Id`, named in the error.
-pub(crate) async fn collect_body(
-    method: &Method,
-    url: &Url,
-    body: reqwest::Body,
-    request_id: Option<&HeaderValue>,
-) -> Result<Bytes> {
-    use http_body_util::BodyExt as _;
-    match body.collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) => {
-            let mut failure = TransportError::new(method, url, transport_kind(&e), Box::new(e));
-            failure.request_id = id_text(request_id);
-            Err(Error::Transport(Box::new(failure)))
-        }
-    }
-}
-
-/// A request id header as text.
-fn id_text(id: Option<&HeaderValue>) -> Option<String> {
-    id.and_then(|v| v.to_str().ok()).map(str::to_owned)
-}
-
-/// Read a whole response body, mapping failures to transport errors.
-pub(crate) async fn read_body(
-    method: &Method,
-    url: &Url,
-    response: reqwest::Response,
-) -> Result<Bytes> {
-    collect_body(
-        method,
-        url,
-        http::Response::from(response).into_body(),
-        None,
-    )
-    .await
 }
 
 #[cfg(test)]

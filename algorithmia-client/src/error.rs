@@ -2,8 +2,13 @@
 
 use std::fmt;
 
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use url::Url;
+
 use crate::algo_ref::AlgoRefError;
-use crate::wire::Metadata;
+use crate::data_uri::DataUriError;
+use crate::wire::{self, ErrorEnvelope, Metadata};
 
 /// A boxed error from a lower layer (HTTP stack, JSON, I/O), kept as a `source` so that other
 /// crates' types never appear in this crate's public API.
@@ -57,7 +62,7 @@ pub enum Error {
         limit: usize,
     },
     /// A local file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("could not read or write {path}")]
     Io {
         /// The local path.
         path: String,
@@ -67,7 +72,7 @@ pub enum Error {
     },
     /// A data URI does not parse.
     #[error(transparent)]
-    InvalidDataUri(#[from] crate::data::DataUriError),
+    InvalidDataUri(#[from] DataUriError),
     /// A data path is a directory where a file was expected, or the other way round.
     #[error("{uri} is a {found}, not a {expected}")]
     WrongType {
@@ -79,11 +84,28 @@ pub enum Error {
         found: String,
     },
     /// The input could not be serialised to JSON; nothing was sent.
-    #[error("could not serialise the input as JSON: {source}")]
+    #[error("could not serialise the input as JSON")]
     Serialize {
         /// What serde reported.
         #[source]
         source: BoxError,
+    },
+    /// A forced directory delete removed some files and then failed: the API answered
+    /// `{"error": {"deleted": N}}`.
+    #[error("deleting {uri} stopped after {deleted} files: {message}")]
+    PartialDelete {
+        /// The directory.
+        uri: String,
+        /// How many files were removed before it stopped.
+        deleted: u64,
+        /// The API's message, or a description when it sent none.
+        message: String,
+    },
+    /// The path exists neither as the API answered for it nor in its parent's listing.
+    #[error("{uri} was not found")]
+    NotFound {
+        /// The data URI.
+        uri: String,
     },
 }
 
@@ -116,9 +138,9 @@ impl Error {
         matches!(self, Error::Transport(e) if e.kind == TransportKind::Connect)
     }
 
-    /// Whether the API answered 404.
+    /// Whether the API answered 404, or the path was found missing some other way.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
+        matches!(self, Error::NotFound { .. }) || self.status() == Some(404)
     }
 
     /// The algorithm's error, when the algorithm itself failed.
@@ -156,12 +178,86 @@ impl Error {
 
     /// A failure of one attempt at a request, with no request id.
     pub(crate) fn transport(
-        method: &reqwest::Method,
-        url: &url::Url,
+        method: &Method,
+        url: &Url,
         kind: TransportKind,
         source: BoxError,
     ) -> Self {
         Error::Transport(Box::new(TransportError::new(method, url, kind, source)))
+    }
+
+    /// The HTTP stack's failure after `attempts` attempts at a request sent with `request_id`.
+    pub(crate) fn transport_failure(
+        method: &Method,
+        url: &Url,
+        error: reqwest::Error,
+        attempts: u32,
+        request_id: Option<&HeaderValue>,
+    ) -> Self {
+        let mut failure =
+            TransportError::new(method, url, TransportKind::of(&error), Box::new(error));
+        failure.attempts = attempts;
+        failure.request_id = request_id.and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Error::Transport(Box::new(failure))
+    }
+
+    /// A non-success answer as [`Error::Api`], its message taken from an `{"error":{...}}` body,
+    /// the `X-Error-Message` header, or the status line, in that order.
+    pub(crate) fn api(
+        method: &Method,
+        url: &Url,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Self {
+        let mut error = ApiError {
+            method: method.to_string(),
+            path: url.path().to_owned(),
+            status: status.as_u16(),
+            message: String::new(),
+            error_type: None,
+            code: None,
+            id: None,
+            body_snippet: None,
+        };
+        if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) {
+            error.message = envelope.error.message;
+            error.error_type = envelope.error.error_type;
+            error.code = envelope.error.code;
+            error.id = envelope.error.id;
+        } else if !body.is_empty() {
+            error.body_snippet = Some(snippet(body, 200));
+        }
+        if error.message.is_empty() {
+            error.message = headers
+                .get(wire::HEADER_ERROR_MESSAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .unwrap_or_else(|| {
+                    status
+                        .canonical_reason()
+                        .unwrap_or("unknown status")
+                        .to_owned()
+                });
+        }
+        Error::Api(Box::new(error))
+    }
+
+    /// A body that did not decode as `what`.
+    pub(crate) fn decode(
+        what: impl Into<String>,
+        path: impl Into<String>,
+        status: Option<u16>,
+        snippet: String,
+        source: BoxError,
+    ) -> Self {
+        Error::Decode(Box::new(DecodeError {
+            what: what.into(),
+            path: path.into(),
+            status,
+            snippet,
+            source,
+        }))
     }
 }
 
@@ -275,14 +371,22 @@ pub struct TransportError {
     pub(crate) source: BoxError,
 }
 
+impl TransportKind {
+    /// What kind of failure the HTTP stack reported.
+    pub(crate) fn of(error: &reqwest::Error) -> Self {
+        if error.is_timeout() {
+            TransportKind::Timeout
+        } else if error.is_connect() {
+            TransportKind::Connect
+        } else {
+            TransportKind::Other
+        }
+    }
+}
+
 impl TransportError {
     /// A failure of one attempt, with no request id.
-    pub(crate) fn new(
-        method: &reqwest::Method,
-        url: &url::Url,
-        kind: TransportKind,
-        source: BoxError,
-    ) -> Self {
+    pub(crate) fn new(method: &Method, url: &Url, kind: TransportKind, source: BoxError) -> Self {
         TransportError {
             method: method.to_string(),
             path: url.path().to_owned(),
@@ -308,12 +412,7 @@ impl fmt::Display for TransportError {
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
-        write!(f, ": {}", self.source)?;
-        let mut cause = self.source.source();
-        while let Some(c) = cause {
-            write!(f, ": {c}")?;
-            cause = c.source();
-        }
+        // The cause is the `source()`, not repeated here: error reporters print the chain.
         Ok(())
     }
 }
@@ -344,7 +443,6 @@ impl fmt::Display for DecodeError {
         if let Some(status) = self.status {
             write!(f, " (HTTP {status})")?;
         }
-        write!(f, ": {}", self.source)?;
         if !self.snippet.is_empty() {
             write!(f, "; body starts {:?}", self.snippet)?;
         }

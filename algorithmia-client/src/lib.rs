@@ -55,7 +55,14 @@
 //!
 //! # Features
 //!
-//! - `blocking`: [`blocking::Client`], the same API without async.
+#![cfg_attr(
+    feature = "blocking",
+    doc = "- `blocking`: [`blocking::Client`], the same API without async."
+)]
+#![cfg_attr(
+    not(feature = "blocking"),
+    doc = "- `blocking`: `blocking::Client`, the same API without async."
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
@@ -63,13 +70,16 @@ mod algo;
 mod algo_ref;
 mod auth;
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod client;
 pub mod data;
+mod data_uri;
 mod error;
 mod input;
 #[cfg(test)]
 mod proptests;
+mod request;
 mod response;
 mod retry;
 pub mod wire;

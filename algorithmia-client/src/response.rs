@@ -6,12 +6,11 @@ use base64::Engine as _;
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::{AlgorithmError, DecodeError, Error, Result, snippet};
-use crate::wire::{AsyncProtocol, ContentType, ErrorBody, Metadata};
+use crate::error::{AlgorithmError, BoxError, Error, Result, snippet};
+use crate::wire::{self, AsyncProtocol, ContentType, ErrorBody, Metadata};
 
 /// The result of an algorithm call, decoded according to `metadata.content_type`.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,14 +139,14 @@ impl AlgoResponse {
         })
     }
 
-    fn decode_error<T>(&self, source: crate::error::BoxError, snippet: String) -> Error {
-        Error::Decode(Box::new(DecodeError {
-            what: format!("result as {}", std::any::type_name::<T>()),
-            path: self.algorithm.clone(),
-            status: None,
+    fn decode_error<T>(&self, source: BoxError, snippet: String) -> Error {
+        Error::decode(
+            format!("result as {}", std::any::type_name::<T>()),
+            self.algorithm.clone(),
+            None,
             snippet,
             source,
-        }))
+        )
     }
 }
 
@@ -186,35 +185,47 @@ pub(crate) struct DecodeContext<'a> {
     pub(crate) body: Bytes,
 }
 
-/// Any response of `/v1/algo`, read once; which parts are present decides what it is.
-#[derive(Deserialize)]
+/// Any response of `/v1/algo`, read once; which parts are present decides what it is. Each field
+/// is read on its own, so one of an unexpected type never hides the others, above all `error`.
 struct AnyEnvelope {
-    #[serde(default, deserialize_with = "present")]
+    /// `Some(Null)` for `"result": null`, `None` for no `result` at all.
     result: Option<Value>,
-    #[serde(default, deserialize_with = "crate::wire::optional_error_body_lenient")]
     error: Option<ErrorBody>,
-    #[serde(default)]
     metadata: Option<Metadata>,
-    #[serde(default)]
     request_id: Option<String>,
-    #[serde(default, rename = "async")]
     async_protocol: Option<AsyncProtocol>,
 }
 
-/// Distinguish `"result": null` (Some(Null)) from a missing `result` (None).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
+impl AnyEnvelope {
+    /// The envelope of a body, or `None` when the body is not a JSON object.
+    fn parse(body: &[u8]) -> Option<AnyEnvelope> {
+        let mut map = wire::json_object(body)?;
+        Some(AnyEnvelope {
+            result: map.remove("result"),
+            error: map.remove("error").and_then(wire::lenient_error),
+            metadata: match map.remove("metadata") {
+                Some(Value::Object(m)) => Some(Metadata::from_map(m)),
+                _ => None,
+            },
+            request_id: map.get("request_id").and_then(wire::lenient_request_id),
+            async_protocol: match map.remove("async") {
+                Some(Value::String(s)) => Some(AsyncProtocol::Name(s)),
+                Some(Value::Bool(b)) => Some(AsyncProtocol::Flag(b)),
+                _ => None,
+            },
+        })
+    }
 }
 
 impl DecodeContext<'_> {
-    fn decode_error(&self, what: &str, source: crate::error::BoxError) -> Error {
-        Error::Decode(Box::new(DecodeError {
-            what: what.to_owned(),
-            path: self.url.path().to_owned(),
-            status: Some(self.status.as_u16()),
-            snippet: snippet(&self.body, 200),
+    fn decode_error(&self, what: &str, source: BoxError) -> Error {
+        Error::decode(
+            what,
+            self.url.path(),
+            Some(self.status.as_u16()),
+            snippet(&self.body, 200),
             source,
-        }))
+        )
     }
 
     fn algorithm_error(&self, body: ErrorBody, metadata: Option<Metadata>) -> Error {
@@ -229,13 +240,13 @@ impl DecodeContext<'_> {
     }
 
     fn api_error(&self) -> Error {
-        crate::client::api_error(self.method, self.url, self.status, self.headers, &self.body)
+        Error::api(self.method, self.url, self.status, self.headers, &self.body)
     }
 
     /// Parse the body and turn an `error` key, on any status, into the matching error. Returns the
     /// parsed envelope otherwise, or `None` when the body is not a JSON object.
     fn envelope(&self) -> Result<Option<AnyEnvelope>> {
-        let Ok(mut envelope) = serde_json::from_slice::<AnyEnvelope>(&self.body) else {
+        let Some(mut envelope) = AnyEnvelope::parse(&self.body) else {
             return Ok(None);
         };
         if let Some(error) = envelope.error.take() {
@@ -354,7 +365,7 @@ impl DecodeContext<'_> {
             });
         }
         if self.status == StatusCode::BAD_REQUEST
-            && let Ok(envelope) = serde_json::from_slice::<AnyEnvelope>(&self.body)
+            && let Some(envelope) = AnyEnvelope::parse(&self.body)
             && let Some(error) = envelope.error
         {
             // Raw output reports an algorithm's failure as 400 with the error object.

@@ -2,6 +2,10 @@
 
 use std::time::{Duration, SystemTime};
 
+use reqwest::StatusCode;
+
+use crate::error::TransportKind;
+
 /// How failed requests are retried.
 ///
 /// What is retried depends on the request. An algorithm call is retried only when it cannot have
@@ -102,6 +106,37 @@ impl RetryPolicy {
     }
 }
 
+/// Which failures a request may be retried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryClass {
+    /// May have side effects (an algorithm call): retried only when it cannot have run.
+    RunsOnce,
+    /// GET, HEAD, DELETE and whole-body PUT: also retried on 500, 502 and 504.
+    Idempotent,
+}
+
+impl RetryClass {
+    /// A call that may have side effects is retried only when it cannot have reached the
+    /// server; an idempotent one also when the connection broke (not when it timed out: the
+    /// caller's time is spent).
+    pub(crate) fn retries_transport(self, kind: TransportKind) -> bool {
+        match kind {
+            TransportKind::Connect => true,
+            TransportKind::Other => self == RetryClass::Idempotent,
+            TransportKind::Timeout => false,
+        }
+    }
+
+    /// 429 and 503 say the request was not run; 500, 502 and 504 may hide a run.
+    pub(crate) fn retries_status(self, status: StatusCode) -> bool {
+        match status.as_u16() {
+            429 | 503 => true,
+            500 | 502 | 504 => self == RetryClass::Idempotent,
+            _ => false,
+        }
+    }
+}
+
 /// Parse a `Retry-After` header: delta-seconds or an HTTP date.
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
@@ -143,6 +178,22 @@ mod tests {
             Some(Duration::from_secs(3))
         );
         assert_eq!(p.delay(1, Some(Duration::from_secs(11))), None);
+    }
+
+    #[test]
+    fn classes_retry_what_cannot_have_run() {
+        use RetryClass::{Idempotent, RunsOnce};
+        for class in [RunsOnce, Idempotent] {
+            assert!(class.retries_transport(TransportKind::Connect));
+            assert!(!class.retries_transport(TransportKind::Timeout));
+            assert!(class.retries_status(StatusCode::TOO_MANY_REQUESTS));
+            assert!(class.retries_status(StatusCode::SERVICE_UNAVAILABLE));
+            assert!(!class.retries_status(StatusCode::NOT_FOUND));
+        }
+        assert!(!RunsOnce.retries_transport(TransportKind::Other));
+        assert!(Idempotent.retries_transport(TransportKind::Other));
+        assert!(!RunsOnce.retries_status(StatusCode::BAD_GATEWAY));
+        assert!(Idempotent.retries_status(StatusCode::BAD_GATEWAY));
     }
 
     #[test]

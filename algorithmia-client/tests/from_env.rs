@@ -50,4 +50,46 @@ async fn from_env_reads_the_official_variables() {
         std::env::remove_var("ALGORITHMIA_BEARER_TOKEN");
     }
     server.verify().await;
+
+    // Explicit settings win over the environment, whichever is called first, and whether the
+    // environment has a key or none.
+    let explicit = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("authorization", "Simple simEXPLICIT"))
+        .respond_with(ok())
+        .expect(4)
+        .mount(&explicit)
+        .await;
+    let other = MockServer::start().await;
+    for env_key in [None, Some("simFROMENV")] {
+        // SAFETY: as above.
+        unsafe {
+            std::env::set_var("ALGORITHMIA_API", other.uri());
+            match env_key {
+                Some(key) => std::env::set_var("ALGORITHMIA_API_KEY", key),
+                None => std::env::remove_var("ALGORITHMIA_API_KEY"),
+            }
+        }
+        let before = Client::builder()
+            .base_url(explicit.uri())
+            .api_key("simEXPLICIT")
+            .from_env()
+            .build()
+            .unwrap();
+        let after = Client::builder()
+            .from_env()
+            .api_key("simEXPLICIT")
+            .base_url(explicit.uri())
+            .build()
+            .unwrap();
+        for client in [before, after] {
+            assert_eq!(client.base_url().as_str(), format!("{}/", explicit.uri()));
+            client.algo("a/b").pipe("x").await.unwrap();
+        }
+    }
+    unsafe {
+        std::env::remove_var("ALGORITHMIA_API");
+        std::env::remove_var("ALGORITHMIA_API_KEY");
+    }
+    explicit.verify().await;
 }

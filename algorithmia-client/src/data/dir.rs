@@ -10,9 +10,11 @@ use reqwest::Method;
 use serde::Serialize;
 
 use super::{DataAcl, DataFile, DataUri, Deadline, UriSlot, data_type, parse_listing_time, uri_of};
-use crate::client::{Body, Client, RequestSpec, RetryClass};
-use crate::error::{DecodeError, Error, Result, snippet};
-use crate::wire::{AclWire, Deleted, DirListing, ResultEnvelope};
+use crate::client::Client;
+use crate::error::{Error, Result, snippet};
+use crate::request::{Body, RequestSpec};
+use crate::retry::RetryClass;
+use crate::wire::{self, AclWire, Deleted, DirListing, ResultEnvelope};
 
 /// A file in a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,13 +145,13 @@ impl Listing {
         }
         let mut de = serde_json::Deserializer::from_slice(&body);
         serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            Error::Decode(Box::new(DecodeError {
-                what: "directory listing".into(),
-                path: url.path().to_owned(),
-                status: None,
-                snippet: snippet(&body, 200),
-                source: e.to_string().into(),
-            }))
+            Error::decode(
+                "directory listing",
+                url.path(),
+                None,
+                snippet(&body, 200),
+                e.to_string().into(),
+            )
         })
     }
 
@@ -206,16 +208,26 @@ impl DataDir {
         DataDir::new(self.client.clone(), std::sync::Arc::new(self.child(name)))
     }
 
-    /// Whether a directory is at the URI. Asked with GET, which every deployment answers for
-    /// directories (some refused HEAD on them).
+    /// Whether a directory is at the URI (a file there is `false`). Asked with HEAD, so a file
+    /// is never downloaded; a server that refuses HEAD on directories is asked with GET.
     pub async fn exists(&self) -> Result<bool> {
         let uri = uri_of(&self.uri)?;
-        let spec = RequestSpec::new(
-            Method::GET,
-            self.client.data_url(uri),
-            RetryClass::Idempotent,
-        );
-        match self.client.data_request(spec, Deadline::Data).await {
+        let ask =
+            |method| RequestSpec::new(method, self.client.data_url(uri), RetryClass::Idempotent);
+        let answer = match self
+            .client
+            .data_request(ask(Method::HEAD), Deadline::Data)
+            .await
+        {
+            Err(e) if !e.is_not_found() && e.api_error().is_some() => {
+                self.client
+                    .data_request(ask(Method::GET), Deadline::Data)
+                    .await
+            }
+            answer => answer,
+        };
+        match answer {
+            // Dropped unread: only the header was wanted.
             Ok(response) => Ok(data_type(response.headers()) != Some("file")),
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(e),
@@ -235,12 +247,12 @@ impl DataDir {
             acl: acl.to_wire(),
         })
         .map_err(Error::serialize)?;
-        let mut spec = RequestSpec::new(
+        let spec = RequestSpec::new(
             Method::POST,
             self.client.data_url(&parent),
             RetryClass::RunsOnce,
-        );
-        spec.body = Body::Bytes(body.into(), crate::wire::CONTENT_TYPE_JSON);
+        )
+        .with_body(Body::Bytes(body.into(), wire::CONTENT_TYPE_JSON));
         self.client
             .data_json(spec, Deadline::Data)
             .await
@@ -248,6 +260,9 @@ impl DataDir {
     }
 
     /// Delete the directory; a non-empty one only with `force`. Returns how many files went.
+    ///
+    /// A forced delete that stops part-way is [`Error::PartialDelete`], with the count of files
+    /// that were removed.
     pub async fn delete(&self, force: bool) -> Result<u64> {
         let uri = uri_of(&self.uri)?;
         let mut url = self.client.data_url(uri);
@@ -255,17 +270,21 @@ impl DataDir {
             url.query_pairs_mut().append_pair("force", "true");
         }
         let spec = RequestSpec::new(Method::DELETE, url.clone(), RetryClass::Idempotent);
-        let (_, body) = self.client.data_json(spec, Deadline::Data).await?;
+        let answer = self.client.data_answer(spec, Deadline::Data).await?;
+        if let Some(partial) = partial_delete(uri, &answer.body) {
+            return Err(partial);
+        }
+        let (_, body) = answer.checked()?;
         serde_json::from_slice::<ResultEnvelope<Deleted>>(&body)
             .map(|r| r.result.deleted)
             .map_err(|e| {
-                Error::Decode(Box::new(DecodeError {
-                    what: "delete result".into(),
-                    path: url.path().to_owned(),
-                    status: None,
-                    snippet: snippet(&body, 200),
-                    source: Box::new(e),
-                }))
+                Error::decode(
+                    "delete result",
+                    url.path(),
+                    None,
+                    snippet(&body, 200),
+                    Box::new(e),
+                )
             })
     }
 
@@ -295,13 +314,13 @@ impl DataDir {
                     cursor = match page.marker.as_deref() {
                         None | Some("") => Cursor::Done,
                         Some(next) if Some(next) == marker.as_deref() => {
-                            return Err(Error::Decode(Box::new(DecodeError {
-                                what: "directory listing".into(),
-                                path: listing.url.path().to_owned(),
-                                status: None,
-                                snippet: String::new(),
-                                source: format!("the server repeated the marker {next:?}").into(),
-                            })));
+                            return Err(Error::decode(
+                                "directory listing",
+                                listing.url.path(),
+                                None,
+                                String::new(),
+                                format!("the server repeated the marker {next:?}").into(),
+                            ));
                         }
                         Some(next) => Cursor::Next(next.to_owned()),
                     };
@@ -349,14 +368,15 @@ impl DataDir {
         let uri = uri_of(&self.uri)?;
         let body =
             serde_json::to_vec(&AclUpdate { acl: acl.to_wire() }).map_err(Error::serialize)?;
-        let mut spec = RequestSpec::new(
+        let spec = RequestSpec::new(
             Method::PATCH,
             self.client.data_url(uri),
             RetryClass::Idempotent,
-        );
-        spec.body = Body::Bytes(body.into(), crate::wire::CONTENT_TYPE_JSON);
+        )
+        .with_body(Body::Bytes(body.into(), wire::CONTENT_TYPE_JSON));
+        // A 200 that carries `{"error": ...}` did not change the ACL.
         self.client
-            .data_request(spec, Deadline::Data)
+            .data_json(spec, Deadline::Data)
             .await
             .map(|_| ())
     }
@@ -372,4 +392,21 @@ impl DataDir {
         file.put_file(path).await?;
         Ok(file)
     }
+}
+
+/// The API's answer to a forced delete that stopped part-way: `{"error": {"deleted": N, ...}}`,
+/// on a success status or not.
+fn partial_delete(uri: &DataUri, body: &[u8]) -> Option<Error> {
+    let error = wire::lenient_error(wire::json_object(body)?.remove("error")?)?;
+    let deleted = error.extra.get("deleted")?.as_u64()?;
+    let message = if error.message.is_empty() {
+        "the API did not say why".to_owned()
+    } else {
+        error.message
+    };
+    Some(Error::PartialDelete {
+        uri: uri.to_string(),
+        deleted,
+        message,
+    })
 }

@@ -13,8 +13,10 @@ use serde::de::DeserializeOwned;
 use tokio::io::{AsyncRead, AsyncWriteExt};
 
 use super::{Deadline, UriSlot, data_type, expect_type, uri_of};
-use crate::client::{Body, CHUNK_BYTES, Client, RequestSpec, RetryClass, transport_kind};
-use crate::error::{BoxError, DecodeError, Error, Result, TransportKind, snippet};
+use crate::client::Client;
+use crate::error::{BoxError, Error, Result, TransportKind, snippet};
+use crate::request::{Body, CHUNK_BYTES, ChunkStream, RequestSpec};
+use crate::retry::RetryClass;
 use crate::wire;
 
 /// What the API says about a file.
@@ -93,7 +95,8 @@ impl DataFile {
         Ok(response.headers().clone())
     }
 
-    /// Size and last modification.
+    /// Size and last modification, from HEAD. Only when HEAD gives no size is the parent's
+    /// listing read for it; a file missing from that listing is [`Error::NotFound`].
     pub async fn metadata(&self) -> Result<FileMetadata> {
         let uri = uri_of(&self.uri)?;
         let headers = self.head().await?;
@@ -106,14 +109,12 @@ impl DataFile {
             .get(LAST_MODIFIED)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| httpdate::parse_http_date(v).ok());
-        if let (Some(size), Some(_)) = (size, last_modified) {
+        if let Some(size) = size {
             return Ok(FileMetadata {
                 size,
                 last_modified,
             });
         }
-        // HEAD did not say it all (the hosted API sent `Content-Length: 0` on HEAD at times): the
-        // parent's listing has both fields.
         if let (Some(parent), Some(name)) = (uri.parent(), uri.name()) {
             let mut entries = std::pin::pin!(self.client.dir(parent).files());
             while let Some(entry) = entries.next().await {
@@ -126,9 +127,8 @@ impl DataFile {
                 }
             }
         }
-        Ok(FileMetadata {
-            size: size.unwrap_or(0),
-            last_modified,
+        Err(Error::NotFound {
+            uri: uri.to_string(),
         })
     }
 
@@ -207,17 +207,12 @@ impl DataFile {
     }
 
     fn decode_error(&self, what: &str, body: &[u8], source: BoxError) -> Error {
-        Error::Decode(Box::new(DecodeError {
-            what: what.to_owned(),
-            path: self
-                .uri
-                .as_ref()
-                .as_ref()
-                .map_or_else(|e| e.input.clone(), ToString::to_string),
-            status: None,
-            snippet: snippet(body, 120),
-            source,
-        }))
+        let path = self
+            .uri
+            .as_ref()
+            .as_ref()
+            .map_or_else(|e| e.input.clone(), ToString::to_string);
+        Error::decode(what, path, None, snippet(body, 120), source)
     }
 
     /// The file as a stream of chunks, never held whole in memory. A pause longer than the
@@ -244,7 +239,7 @@ impl DataFile {
                     )),
                     Ok(None) => None,
                     Ok(Some(Err(e))) => {
-                        let kind = transport_kind(&e);
+                        let kind = TransportKind::of(&e);
                         Some((
                             Err(Error::transport(&method, &url, kind, Box::new(e))),
                             None,
@@ -299,8 +294,7 @@ impl DataFile {
     }
 
     async fn put(&self, body: Body, class: RetryClass) -> Result<()> {
-        let mut spec = self.request(Method::PUT, class)?;
-        spec.body = body;
+        let spec = self.request(Method::PUT, class)?.with_body(body);
         // Uploads may be large: no overall deadline.
         self.client
             .data_json(spec, Deadline::Transfer)
@@ -355,12 +349,8 @@ impl DataFile {
         S: Stream<Item = std::result::Result<Bytes, E>> + Send + 'static,
         E: Into<BoxError> + 'static,
     {
-        let chunks: crate::client::ChunkStream = Box::pin(stream.map_err(Into::into));
-        self.put(
-            Body::Stream(std::sync::Mutex::new(Some(chunks))),
-            RetryClass::Idempotent,
-        )
-        .await
+        let chunks: ChunkStream = Box::pin(stream.map_err(Into::into));
+        self.put(Body::stream(chunks), RetryClass::Idempotent).await
     }
 
     /// Upload from an [`AsyncRead`], streamed; not retried.

@@ -20,23 +20,25 @@ mod acl;
 mod dir;
 mod file;
 mod transfer;
-mod uri;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
 use url::Url;
 
+pub use crate::data_uri::{CONNECTOR_TYPES, DataUri, DataUriError};
 pub use acl::DataAcl;
 pub use dir::{DataDir, DataEntry, DirEntry, FileEntry};
 pub use file::{DataFile, FileMetadata};
 pub use transfer::{Progress, TransferFailure, TransferOptions, TransferReport};
-pub use uri::{CONNECTOR_TYPES, DataUri, DataUriError};
 
-use crate::client::{Client, Liveness, RequestSpec, api_error, read_body};
+use crate::client::Client;
 use crate::error::{Error, Result, TransportKind};
-use crate::wire::{ErrorEnvelope, HEADER_DATA_TYPE};
+use crate::request::{Liveness, RequestSpec, read_body};
+use crate::wire::{self, HEADER_DATA_TYPE};
 
 /// Anything `client.file(..)` and `client.dir(..)` accept: a string to parse, or a [`DataUri`].
 pub trait IntoDataUri {
@@ -110,44 +112,99 @@ impl Client {
         )
     }
 
-    /// Send a data request; a non-success status becomes [`Error::Api`]. A `Deadline::Data`
+    /// Send a data request and return its response, whatever the status. A `Deadline::Data`
     /// request gets the client's data timeout; a transfer gets none (its body has an idle
     /// timeout instead).
-    pub(crate) async fn data_request(
+    async fn data_send(
         &self,
         mut spec: RequestSpec,
         deadline: Deadline,
     ) -> Result<reqwest::Response> {
-        let method = spec.method.clone();
-        let url = spec.url.clone();
-        let response = match deadline {
+        match deadline {
             Deadline::Data => {
                 spec.timeout = Some(self.inner.data_timeout);
-                self.execute(spec).await?
+                self.execute(spec).await
             }
             Deadline::Transfer => {
+                let (method, url) = (spec.method.clone(), spec.url.clone());
                 let progress = Liveness::new();
                 spec.progress = Some(progress.clone());
                 let idle = self.inner.transfer_idle_timeout;
                 progress
                     .watch(idle, self.execute(spec))
                     .await
-                    .map_err(|idle| stalled(&method, &url, idle))??
+                    .map_err(|idle| stalled(&method, &url, idle))?
             }
-        };
+        }
+    }
+
+    /// Send a data request; a non-success status becomes [`Error::Api`].
+    pub(crate) async fn data_request(
+        &self,
+        spec: RequestSpec,
+        deadline: Deadline,
+    ) -> Result<reqwest::Response> {
+        let (method, url) = (spec.method.clone(), spec.url.clone());
+        let response = self.data_send(spec, deadline).await?;
         if response.status().is_success() {
             return Ok(response);
         }
+        let answer = self.error_answer(method, url, response).await;
+        Err(Error::api(
+            &answer.method,
+            &answer.url,
+            answer.status,
+            &answer.headers,
+            &answer.body,
+        ))
+    }
+
+    /// An error answer, read within the data timeout (it is small; it does not get forever). A
+    /// body that cannot be read is taken as empty: the status still tells what happened.
+    async fn error_answer(
+        &self,
+        method: Method,
+        url: Url,
+        response: reqwest::Response,
+    ) -> DataAnswer {
         let status = response.status();
         let headers = response.headers().clone();
-        // An error answer is small; it gets the data timeout, not forever.
         let body =
             tokio::time::timeout(self.inner.data_timeout, read_body(&method, &url, response))
                 .await
                 .ok()
                 .and_then(|body| body.ok())
                 .unwrap_or_default();
-        Err(api_error(&method, &url, status, &headers, &body))
+        DataAnswer {
+            method,
+            url,
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Send a data request and read its (small) answer, whatever its status.
+    pub(crate) async fn data_answer(
+        &self,
+        spec: RequestSpec,
+        deadline: Deadline,
+    ) -> Result<DataAnswer> {
+        let (method, url) = (spec.method.clone(), spec.url.clone());
+        let response = self.data_send(spec, deadline).await?;
+        if !response.status().is_success() {
+            return Ok(self.error_answer(method, url, response).await);
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_body(&method, &url, response).await?;
+        Ok(DataAnswer {
+            method,
+            url,
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Send a data request and read its (small) JSON answer, honouring an `error` key even on a
@@ -156,22 +213,39 @@ impl Client {
         &self,
         spec: RequestSpec,
         deadline: Deadline,
-    ) -> Result<(reqwest::header::HeaderMap, Bytes)> {
-        let method = spec.method.clone();
-        let url = spec.url.clone();
-        let response = self.data_request(spec, deadline).await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = read_body(&method, &url, response).await?;
-        if serde_json::from_slice::<ErrorEnvelope>(&body).is_ok() {
-            return Err(api_error(&method, &url, status, &headers, &body));
+    ) -> Result<(HeaderMap, Bytes)> {
+        self.data_answer(spec, deadline).await?.checked()
+    }
+}
+
+/// A data request's whole answer.
+pub(crate) struct DataAnswer {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl DataAnswer {
+    /// The headers and body of a success that carries no `error` key; else the API's error.
+    pub(crate) fn checked(self) -> Result<(HeaderMap, Bytes)> {
+        let error = wire::json_object(&self.body).is_some_and(|map| map.contains_key("error"));
+        if !self.status.is_success() || error {
+            return Err(Error::api(
+                &self.method,
+                &self.url,
+                self.status,
+                &self.headers,
+                &self.body,
+            ));
         }
-        Ok((headers, body))
+        Ok((self.headers, self.body))
     }
 }
 
 /// A transfer on which nothing moved for the idle timeout.
-fn stalled(method: &reqwest::Method, url: &url::Url, idle: Duration) -> Error {
+fn stalled(method: &Method, url: &Url, idle: Duration) -> Error {
     Error::transport(
         method,
         url,
@@ -190,13 +264,13 @@ pub(crate) enum Deadline {
 }
 
 /// The `X-Data-Type` of a response, if any.
-pub(crate) fn data_type(headers: &reqwest::header::HeaderMap) -> Option<&str> {
+pub(crate) fn data_type(headers: &HeaderMap) -> Option<&str> {
     headers.get(HEADER_DATA_TYPE).and_then(|v| v.to_str().ok())
 }
 
 /// Fail unless a response is for a `file` (a missing header is taken as a file).
 pub(crate) fn expect_type(
-    headers: &reqwest::header::HeaderMap,
+    headers: &HeaderMap,
     uri: &DataUri,
     expected: &'static str,
 ) -> Result<()> {

@@ -38,14 +38,16 @@ pub struct Progress {
 pub struct TransferOptions {
     concurrency: usize,
     progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
+    acl: DataAcl,
 }
 
 impl Default for TransferOptions {
-    /// Eight files at a time, no progress callback.
+    /// Eight files at a time, no progress callback, new directories with the default ACL.
     fn default() -> Self {
         TransferOptions {
             concurrency: 8,
             progress: None,
+            acl: DataAcl::default(),
         }
     }
 }
@@ -55,6 +57,7 @@ impl fmt::Debug for TransferOptions {
         f.debug_struct("TransferOptions")
             .field("concurrency", &self.concurrency)
             .field("progress", &self.progress.is_some())
+            .field("acl", &self.acl)
             .finish()
     }
 }
@@ -64,6 +67,14 @@ impl TransferOptions {
     #[must_use]
     pub fn concurrency(mut self, files: usize) -> Self {
         self.concurrency = files.max(1);
+        self
+    }
+
+    /// The read ACL of the remote directories an upload creates (directories that exist already
+    /// keep theirs).
+    #[must_use]
+    pub fn acl(mut self, acl: DataAcl) -> Self {
+        self.acl = acl;
         self
     }
 
@@ -125,33 +136,98 @@ impl Tally {
     }
 }
 
-/// Every file below `root`, with its path relative to `root` and its size.
-async fn local_files(root: &Path) -> Result<(Vec<(PathBuf, u64)>, Vec<PathBuf>)> {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
+/// What an upload found below its root: paths relative to the root.
+#[derive(Default)]
+struct LocalTree {
+    /// Regular files, with their sizes.
+    files: Vec<(PathBuf, u64)>,
+    /// Directories.
+    dirs: Vec<PathBuf>,
+    /// Entries that cannot be uploaded: unreadable, dangling links, links back to a directory
+    /// above themselves, sockets and the like.
+    failed: Vec<TransferFailure>,
+}
+
+impl LocalTree {
+    fn fail(&mut self, path: &Path, source: std::io::Error) {
+        self.failed.push(TransferFailure {
+            path: path.display().to_string(),
+            error: Error::io(path, source),
+        });
+    }
+}
+
+/// Walk the tree at `root`, following symbolic links. A link to a directory above itself would
+/// never end, so it is reported as failed instead of followed.
+async fn local_tree(root: &Path) -> Result<LocalTree> {
+    let mut tree = LocalTree::default();
+    let top = tokio::fs::canonicalize(root)
+        .await
+        .map_err(|e| Error::io(root, e))?;
+    // Each pending directory carries the real paths of the directories above it.
+    let mut pending = vec![(PathBuf::new(), Arc::new(vec![top]))];
+    while let Some((relative, ancestors)) = pending.pop() {
         let dir = root.join(&relative);
-        let mut entries = tokio::fs::read_dir(&dir)
-            .await
-            .map_err(|e| Error::io(&dir, e))?;
-        while let Some(entry) = entries.next_entry().await.map_err(|e| Error::io(&dir, e))? {
+        let mut entries = match tokio::fs::read_dir(&dir).await {
+            Ok(entries) => entries,
+            Err(e) if relative.as_os_str().is_empty() => return Err(Error::io(&dir, e)),
+            Err(e) => {
+                tree.fail(&dir, e);
+                continue;
+            }
+        };
+        loop {
+            let entry = match entries.next_entry().await {
+                Ok(Some(entry)) => entry,
+                Ok(None) => break,
+                Err(e) => {
+                    tree.fail(&dir, e);
+                    break;
+                }
+            };
             let path = relative.join(entry.file_name());
-            let meta = entry
-                .metadata()
-                .await
-                .map_err(|e| Error::io(&entry.path(), e))?;
-            if meta.is_dir() {
-                dirs.push(path.clone());
-                pending.push(path);
-            } else if meta.is_file() {
-                files.push((path, meta.len()));
+            let full = entry.path();
+            // `fs::metadata` follows links, so a link counts as what it points to.
+            let meta = match tokio::fs::metadata(&full).await {
+                Ok(meta) => meta,
+                Err(e) => {
+                    tree.fail(&full, e);
+                    continue;
+                }
+            };
+            if meta.is_file() {
+                tree.files.push((path, meta.len()));
+            } else if meta.is_dir() {
+                let real = match tokio::fs::canonicalize(&full).await {
+                    Ok(real) => real,
+                    Err(e) => {
+                        tree.fail(&full, e);
+                        continue;
+                    }
+                };
+                if ancestors.contains(&real) {
+                    let message = format!(
+                        "a symbolic link loop: it leads back to {}, a directory above it",
+                        real.display()
+                    );
+                    tree.fail(&full, std::io::Error::other(message));
+                    continue;
+                }
+                let mut below = ancestors.as_ref().clone();
+                below.push(real);
+                tree.dirs.push(path.clone());
+                pending.push((path, Arc::new(below)));
+            } else {
+                tree.fail(
+                    &full,
+                    std::io::Error::other("neither a regular file nor a directory"),
+                );
             }
         }
     }
-    dirs.sort();
-    files.sort();
-    Ok((files, dirs))
+    tree.dirs.sort();
+    tree.files.sort();
+    Ok(tree)
 }
 
 fn remote_child(root: &DataUri, relative: &Path) -> Result<DataUri> {
@@ -161,13 +237,13 @@ fn remote_child(root: &DataUri, relative: &Path) -> Result<DataUri> {
     Ok(root.join(&relative.replace('\\', "/"))?)
 }
 
-/// Create a remote directory unless it is there already.
-async fn ensure_remote_dir(client: &Client, uri: &DataUri) -> Result<()> {
+/// Create a remote directory with `acl` unless it is there already.
+async fn ensure_remote_dir(client: &Client, uri: &DataUri, acl: DataAcl) -> Result<()> {
     let dir = client.dir(uri);
     if dir.exists().await? {
         return Ok(());
     }
-    match dir.create(DataAcl::default()).await {
+    match dir.create(acl).await {
         Ok(()) => Ok(()),
         // Created meanwhile by someone else: fine.
         Err(e) if dir.exists().await.unwrap_or(false) => {
@@ -179,10 +255,12 @@ async fn ensure_remote_dir(client: &Client, uri: &DataUri) -> Result<()> {
 }
 
 impl Client {
-    /// Upload the directory tree at `local` into `remote`, creating directories as needed.
-    /// Files move `options.concurrency` at a time; one failing does not stop the others, and the
-    /// report lists every failure. Fails outright only when the tree cannot be read or the remote
-    /// top directory cannot be made.
+    /// Upload the directory tree at `local` into `remote`, creating directories as needed (with
+    /// the options' ACL). Symbolic links are followed; one that dangles or loops back to a
+    /// directory above it is listed in the report's failures, as is anything that is neither a
+    /// file nor a directory. Files move `options.concurrency` at a time; one failing does not stop
+    /// the others, and the report lists every failure. Fails outright only when the top of the
+    /// tree cannot be read or the remote top directory cannot be made.
     pub async fn upload_dir(
         &self,
         local: impl AsRef<Path>,
@@ -191,12 +269,19 @@ impl Client {
     ) -> Result<TransferReport> {
         let local = local.as_ref();
         let remote = remote.into_data_uri()?;
-        let (files, dirs) = local_files(local).await?;
-        ensure_remote_dir(self, &remote).await?;
-        let mut report = TransferReport::default();
+        let LocalTree {
+            files,
+            dirs,
+            failed,
+        } = local_tree(local).await?;
+        ensure_remote_dir(self, &remote, options.acl.clone()).await?;
+        let mut report = TransferReport {
+            failed,
+            ..TransferReport::default()
+        };
         for dir in &dirs {
             let uri = remote_child(&remote, dir)?;
-            if let Err(error) = ensure_remote_dir(self, &uri).await {
+            if let Err(error) = ensure_remote_dir(self, &uri, options.acl.clone()).await {
                 report.failed.push(TransferFailure {
                     path: uri.to_string(),
                     error,

@@ -190,13 +190,7 @@ async fn errors_on_head_come_from_x_error_message_and_a_repeated_marker_is_refus
     // Page one's entry, then (page two repeating the marker) an error instead of an endless loop.
     assert_eq!(results.len(), 2);
     assert_eq!(results[0].as_ref().unwrap().name(), "a");
-    assert!(
-        results[1]
-            .as_ref()
-            .unwrap_err()
-            .to_string()
-            .contains("repeated the marker")
-    );
+    assert!(crate::report(results[1].as_ref().unwrap_err()).contains("repeated the marker"));
 }
 
 /// Serve one response whose body stops halfway through its declared length.

@@ -118,7 +118,7 @@ async fn undecodable_success_bodies_are_decode_errors_with_a_snippet() {
             call_with(ResponseTemplate::new(200).set_body_raw(body, "application/json")).await;
         assert!(matches!(err, Error::Decode(_)), "{body}: {err:?}");
         assert_eq!(err.status(), Some(200));
-        let text = err.to_string();
+        let text = crate::report(&err);
         assert!(text.contains(needle), "{body}: {text}");
         assert!(text.contains("/v1/algo/demo/Hello/1.0.0"), "{text}");
     }

@@ -11,6 +11,7 @@ mod options;
 mod responses;
 mod retries;
 mod secrets;
+mod sharp_edges;
 mod timeouts;
 mod validation;
 
@@ -18,6 +19,18 @@ use std::time::Duration;
 
 use algorithmia_client::{Client, ClientBuilder, RetryPolicy};
 use wiremock::MockServer;
+
+/// An error and its `source()` chain, as error reporters (anyhow, eyre) print it.
+pub fn report(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
 
 /// A golden response body from `tests/fixtures`.
 pub fn fixture(name: &str) -> String {

@@ -68,7 +68,7 @@ async fn typed_decode_and_top_level_request_id() {
     struct Wrong {
         labels: Vec<u32>,
     }
-    let err = r.decode::<Wrong>().unwrap_err().to_string();
+    let err = crate::report(&r.decode::<Wrong>().unwrap_err());
     assert!(err.contains("labels[0]"), "{err}");
 }
 

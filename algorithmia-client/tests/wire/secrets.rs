@@ -76,7 +76,7 @@ async fn the_key_is_absent_from_debug_errors_and_captured_logs() {
     for name in ["denied/Algo", "failing/Algo", "busy/Algo"] {
         let err = client.algo(name).pipe("hello").await.unwrap_err();
         seen.push(format!("{err:?}"));
-        seen.push(err.to_string());
+        seen.push(crate::report(&err));
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -92,7 +92,7 @@ async fn the_key_is_absent_from_debug_errors_and_captured_logs() {
         .unwrap();
     let err = unreachable.algo("a/b").pipe("x").await.unwrap_err();
     seen.push(format!("{err:?}"));
-    seen.push(err.to_string());
+    seen.push(crate::report(&err));
     server.verify().await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

@@ -171,6 +171,9 @@ impl Registry {
         if reference.version().is_some() {
             return Err(err("give versions with .version(), not in the name"));
         }
+        let (Some(owner), Some(name)) = (reference.owner(), reference.name()) else {
+            return Err(err("name it owner/name, not by id"));
+        };
         let handler = def
             .handler
             .clone()
@@ -192,11 +195,11 @@ impl Registry {
             versions.push(PublishedVersion {
                 semver: (a, b, c),
                 visibility: *visibility,
-                git_hash: git_hash(reference.owner(), reference.name(), text),
+                git_hash: git_hash(owner, name, text),
             });
         }
         versions.sort_by_key(|v| v.semver);
-        let key = (reference.owner().to_owned(), reference.name().to_owned());
+        let key = (owner.to_owned(), name.to_owned());
         self.algorithms.insert(key, Hosted { versions, handler });
         Ok(())
     }
@@ -215,17 +218,21 @@ impl Registry {
     /// `1.2.*`, `1.2`, `1.*` → the latest public match; `latestPrivate` → the latest version of
     /// all; a git hash → the version built from it.
     pub(crate) fn resolve(&self, reference: &AlgoRef) -> Result<Resolved, ResolveError> {
+        // Algorithms are hosted by name; none is known by its id.
+        let (Some(owner), Some(name)) = (reference.owner(), reference.name()) else {
+            return Err(ResolveError::UnknownAlgorithm);
+        };
         let hosted = self
-            .get(reference.owner(), reference.name())
+            .get(owner, name)
             .ok_or(ResolveError::UnknownAlgorithm)?;
         let public = |v: &&PublishedVersion| v.visibility == Visibility::Public;
         let found = match reference.version() {
             None => hosted.versions.iter().rev().find(public),
             Some(Version::LatestPrivate) => hosted.versions.last(),
-            Some(Version::GitHash(hash)) => hosted
+            Some(commit @ Version::GitHash(_)) => hosted
                 .versions
                 .iter()
-                .find(|v| v.git_hash.eq_ignore_ascii_case(hash)),
+                .find(|v| commit.matches_commit(&v.git_hash)),
             Some(exact @ Version::Exact(..)) => hosted
                 .versions
                 .iter()

@@ -214,19 +214,17 @@ pub(crate) async fn handle(
         Ok(Ok(collected)) => collected.to_bytes(),
     };
     let input = input_from(&headers, body)?;
-    let resolved = state.registry.resolve(&reference).map_err(|e| match e {
-        ResolveError::UnknownAlgorithm => AppError::not_found(format!(
-            "algorithm algo://{}/{} not found",
-            reference.owner(),
-            reference.name()
-        ))
-        .code(1000),
-        ResolveError::UnknownVersion(version) => AppError::not_found(format!(
-            "algorithm algo://{}/{} has no version {version}",
-            reference.owner(),
-            reference.name()
-        ))
-        .code(1000),
+    let resolved = state.registry.resolve(&reference).map_err(|e| {
+        let algorithm = reference.clone().with_version(None);
+        match e {
+            ResolveError::UnknownAlgorithm => {
+                AppError::not_found(format!("algorithm algo://{algorithm} not found")).code(1000)
+            }
+            ResolveError::UnknownVersion(version) => AppError::not_found(format!(
+                "algorithm algo://{algorithm} has no version {version}"
+            ))
+            .code(1000),
+        }
     })?;
     let request_id = request_id_of(&headers);
     if let Some(executions) = &state.executions {
@@ -235,9 +233,10 @@ pub(crate) async fn handle(
     let data = DataApi::new(
         Arc::clone(&state.storage),
         user.clone(),
+        // A resolved reference always names its algorithm.
         Some((
-            resolved.reference.owner().to_owned(),
-            resolved.reference.name().to_owned(),
+            resolved.reference.owner().unwrap_or_default().to_owned(),
+            resolved.reference.name().unwrap_or_default().to_owned(),
         )),
     );
     let context = Context {

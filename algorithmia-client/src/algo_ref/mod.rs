@@ -1,7 +1,11 @@
 //! Algorithm references (`owner/name[/version]`) and version requirements.
 
+mod version;
+
 use std::fmt;
 use std::str::FromStr;
+
+pub use version::Version;
 
 /// Why a string is not an algorithm reference.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -13,117 +17,25 @@ pub struct AlgoRefError {
     pub reason: String,
 }
 
-/// Which version of an algorithm to call.
+/// A parsed reference to an algorithm: owner and name, or the algorithm's immutable UUID, and
+/// an optional version.
 ///
-/// The forms are those the API documents; anything else fails to parse.
-///
-/// ```
-/// use algorithmia_client::Version;
-///
-/// assert_eq!("1.2.3".parse::<Version>()?, Version::Exact(1, 2, 3));
-/// assert_eq!("1.2.*".parse::<Version>()?, Version::Minor(1, 2));
-/// assert_eq!("1.*".parse::<Version>()?, Version::Major(1));
-/// assert_eq!("latestPrivate".parse::<Version>()?, Version::LatestPrivate);
-/// assert!("1.x".parse::<Version>().is_err());
-/// # Ok::<(), algorithmia_client::AlgoRefError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Version {
-    /// `1.2.3`: exactly this published version.
-    Exact(u64, u64, u64),
-    /// `1.2.*`: the latest public version with this major and minor.
-    Minor(u64, u64),
-    /// `1.2`: the short form of `1.2.*`, kept apart so that it prints as it was written.
-    MinorShort(u64, u64),
-    /// `1.*`: the latest public version with this major.
-    Major(u64),
-    /// `latestPrivate`: the latest version the owner published privately.
-    LatestPrivate,
-    /// A 40-character hexadecimal git commit of a build.
-    GitHash(String),
-}
-
-impl Version {
-    /// Whether a semantic version `major.minor.patch` satisfies this requirement.
-    ///
-    /// `LatestPrivate` and `GitHash` are not semantic ranges and never match here; a server
-    /// resolves them by other means.
-    pub fn matches(&self, major: u64, minor: u64, patch: u64) -> bool {
-        match *self {
-            Version::Exact(a, b, c) => (a, b, c) == (major, minor, patch),
-            Version::Minor(a, b) | Version::MinorShort(a, b) => (a, b) == (major, minor),
-            Version::Major(a) => a == major,
-            Version::LatestPrivate | Version::GitHash(_) => false,
-        }
-    }
-}
-
-fn parse_number(part: &str) -> Option<u64> {
-    if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    part.parse().ok()
-}
-
-impl FromStr for Version {
-    type Err = AlgoRefError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason: &str| AlgoRefError {
-            input: s.to_owned(),
-            reason: reason.to_owned(),
-        };
-        if s == "latestPrivate" {
-            return Ok(Version::LatestPrivate);
-        }
-        if s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Ok(Version::GitHash(s.to_owned()));
-        }
-        let parts: Vec<&str> = s.split('.').collect();
-        let num = |i: usize| parse_number(parts[i]);
-        let version = match parts.as_slice() {
-            [_, _, _] if parts[2] == "*" => num(0).zip(num(1)).map(|(a, b)| Version::Minor(a, b)),
-            [_, _, _] => match (num(0), num(1), num(2)) {
-                (Some(a), Some(b), Some(c)) => Some(Version::Exact(a, b, c)),
-                _ => None,
-            },
-            [_, "*"] => num(0).map(Version::Major),
-            [_, _] => num(0).zip(num(1)).map(|(a, b)| Version::MinorShort(a, b)),
-            _ => None,
-        };
-        version.ok_or_else(|| {
-            err("a version is 1.2.3, 1.2.*, 1.2, 1.*, latestPrivate or a 40-character git hash")
-        })
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Version::Exact(a, b, c) => write!(f, "{a}.{b}.{c}"),
-            Version::Minor(a, b) => write!(f, "{a}.{b}.*"),
-            Version::MinorShort(a, b) => write!(f, "{a}.{b}"),
-            Version::Major(a) => write!(f, "{a}.*"),
-            Version::LatestPrivate => f.write_str("latestPrivate"),
-            Version::GitHash(h) => f.write_str(h),
-        }
-    }
-}
-
-/// A parsed reference to an algorithm: owner, name and an optional version.
-///
-/// Accepts `owner/name`, `owner/name/version`, the same with a leading `/` or an `algo://`
-/// scheme, and a single trailing `/`. Parsing happens before any request is sent, so a typo is a
-/// typed error rather than a 404.
+/// Accepts `owner/name`, `owner/name/version`, `uuid` and `uuid/version`, each also with a
+/// leading `/` or an `algo://` scheme and a single trailing `/`. Parsing happens before any
+/// request is sent, so a typo is a typed error rather than a 404.
 ///
 /// ```
 /// use algorithmia_client::{AlgoRef, Version};
 ///
 /// let r: AlgoRef = "algo://demo/Hello/0.1.1".parse()?;
-/// assert_eq!(r.owner(), "demo");
-/// assert_eq!(r.name(), "Hello");
+/// assert_eq!(r.owner(), Some("demo"));
+/// assert_eq!(r.name(), Some("Hello"));
 /// assert_eq!(r.version(), Some(&Version::Exact(0, 1, 1)));
 /// assert_eq!(r.to_string(), "demo/Hello/0.1.1");
+///
+/// let by_id: AlgoRef = "0e1a7c0e-3b5d-4a4e-9a44-1d2b3c4d5e6f/1".parse()?;
+/// assert_eq!(by_id.id(), Some("0e1a7c0e-3b5d-4a4e-9a44-1d2b3c4d5e6f"));
+/// assert_eq!(by_id.owner(), None);
 ///
 /// assert!("demo".parse::<AlgoRef>().is_err());
 /// assert!("demo/Hello/one".parse::<AlgoRef>().is_err());
@@ -131,9 +43,19 @@ impl fmt::Display for Version {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AlgoRef {
-    owner: String,
-    name: String,
+    target: Target,
     version: Option<Version>,
+}
+
+/// What an [`AlgoRef`] names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Target {
+    Named {
+        owner: String,
+        name: String,
+    },
+    /// The algorithm's UUID, in lower case.
+    Id(String),
 }
 
 impl AlgoRef {
@@ -148,20 +70,49 @@ impl AlgoRef {
         check_segment(&owner, "owner", &input)?;
         check_segment(&name, "name", &input)?;
         Ok(AlgoRef {
-            owner,
-            name,
+            target: Target::Named { owner, name },
             version,
         })
     }
 
-    /// The user or organisation that owns the algorithm.
-    pub fn owner(&self) -> &str {
-        &self.owner
+    /// A reference by the algorithm's UUID (`8-4-4-4-12` hexadecimal digits).
+    pub fn by_id(id: impl Into<String>, version: Option<Version>) -> Result<Self, AlgoRefError> {
+        let id = id.into();
+        if !is_uuid(&id) {
+            return Err(AlgoRefError {
+                reason: "an algorithm id is a UUID such as 0e1a7c0e-3b5d-4a4e-9a44-1d2b3c4d5e6f"
+                    .to_owned(),
+                input: id,
+            });
+        }
+        Ok(AlgoRef {
+            target: Target::Id(id.to_ascii_lowercase()),
+            version,
+        })
     }
 
-    /// The algorithm's name.
-    pub fn name(&self) -> &str {
-        &self.name
+    /// The user or organisation that owns the algorithm; `None` for a reference by id.
+    pub fn owner(&self) -> Option<&str> {
+        match &self.target {
+            Target::Named { owner, .. } => Some(owner),
+            Target::Id(_) => None,
+        }
+    }
+
+    /// The algorithm's name; `None` for a reference by id.
+    pub fn name(&self) -> Option<&str> {
+        match &self.target {
+            Target::Named { name, .. } => Some(name),
+            Target::Id(_) => None,
+        }
+    }
+
+    /// The algorithm's UUID, for a reference by id.
+    pub fn id(&self) -> Option<&str> {
+        match &self.target {
+            Target::Id(id) => Some(id),
+            Target::Named { .. } => None,
+        }
     }
 
     /// The version requirement, if one was given (none means the latest public version).
@@ -178,16 +129,29 @@ impl AlgoRef {
 
     /// The path segments after `/v1/algo/`, not yet percent-encoded.
     pub fn path_segments(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
+        let (first, second) = match &self.target {
+            Target::Named { owner, name } => (owner.as_str(), Some(name.as_str())),
+            Target::Id(id) => (id.as_str(), None),
+        };
         [
-            Some(std::borrow::Cow::Borrowed(self.owner.as_str())),
-            Some(std::borrow::Cow::Borrowed(self.name.as_str())),
-            self.version
-                .as_ref()
-                .map(|v| std::borrow::Cow::Owned(v.to_string())),
+            Some(Cow::Borrowed(first)),
+            second.map(Cow::Borrowed),
+            self.version.as_ref().map(|v| Cow::Owned(v.to_string())),
         ]
         .into_iter()
         .flatten()
     }
+}
+
+/// Whether `s` is a UUID in its usual text form.
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn check_segment(segment: &str, what: &str, input: &str) -> Result<(), AlgoRefError> {
@@ -231,6 +195,22 @@ impl FromStr for AlgoRef {
             .unwrap_or(s);
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         let parts: Vec<&str> = rest.split('/').collect();
+        let parse_version = |v: &str| {
+            v.parse::<Version>()
+                .map_err(|e| err(format!("bad version {v:?}: {}", e.reason)))
+        };
+        if is_uuid(parts[0]) {
+            let version = match parts.as_slice() {
+                [_] => None,
+                [_, version] => Some(parse_version(version)?),
+                _ => {
+                    return Err(err(
+                        "expected uuid or uuid/version after an algorithm id".into()
+                    ));
+                }
+            };
+            return AlgoRef::by_id(parts[0], version);
+        }
         let (owner, name, version) = match parts.as_slice() {
             [owner, name] => (*owner, *name, None),
             [owner, name, version] => (*owner, *name, Some(*version)),
@@ -243,16 +223,12 @@ impl FromStr for AlgoRef {
         };
         check_segment(owner, "owner", s)?;
         check_segment(name, "name", s)?;
-        let version = match version {
-            Some(v) => Some(
-                v.parse::<Version>()
-                    .map_err(|e| err(format!("bad version {v:?}: {}", e.reason)))?,
-            ),
-            None => None,
-        };
+        let version = version.map(parse_version).transpose()?;
         Ok(AlgoRef {
-            owner: owner.to_owned(),
-            name: name.to_owned(),
+            target: Target::Named {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
+            },
             version,
         })
     }
@@ -260,7 +236,10 @@ impl FromStr for AlgoRef {
 
 impl fmt::Display for AlgoRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.owner, self.name)?;
+        match &self.target {
+            Target::Named { owner, name } => write!(f, "{owner}/{name}")?,
+            Target::Id(id) => f.write_str(id)?,
+        }
         if let Some(v) = &self.version {
             write!(f, "/{v}")?;
         }
@@ -337,6 +316,16 @@ mod tests {
                 Some(Version::MinorShort(0, 1)),
             ),
             (
+                "demo/Hello/1".into(),
+                "demo/Hello/1",
+                Some(Version::MajorShort(1)),
+            ),
+            (
+                "demo/Hello/06147a5".into(),
+                "demo/Hello/06147a5",
+                Some(Version::GitHash("06147a5".into())),
+            ),
+            (
                 "demo/Hello/latestPrivate".into(),
                 "demo/Hello/latestPrivate",
                 Some(Version::LatestPrivate),
@@ -364,8 +353,11 @@ mod tests {
             "/demo",
             "algo://",
             "demo//Hello",
-            "demo/Hello/1",
             "demo/Hello/1.x",
+            "demo/Hello/06147a",
+            "demo/Hello/06147a5f7726757845d04d5b24b6e2b1c797fc74a",
+            "0e1a7c0e-3b5d-4a4e-9a44-1d2b3c4d5e6f/1/extra",
+            "0e1a7c0e-3b5d-4a4e-9a44-1d2b3c4d5e6f/x.y",
             "demo/Hello/latest",
             "demo/Hello/1.2.3.4",
             "demo/Hello/1.*.*",
@@ -374,7 +366,6 @@ mod tests {
             "demo/Hello?timeout=10",
             "de mo/Hello",
             "../Hello",
-            "demo/Hello/06147a5f7726757845d04d5b24b6e2b1c797fc7",
             "demo/Hello/99999999999999999999999.1.1",
         ] {
             let err = bad.parse::<AlgoRef>().expect_err(bad);
@@ -385,12 +376,18 @@ mod tests {
     }
 
     #[test]
-    fn version_matching() {
-        assert!(Version::Minor(1, 2).matches(1, 2, 9));
-        assert!(!Version::Minor(1, 2).matches(1, 3, 0));
-        assert!(Version::MinorShort(0, 1).matches(0, 1, 0));
-        assert!(Version::Major(1).matches(1, 9, 9));
-        assert!(Version::Exact(1, 0, 0).matches(1, 0, 0));
-        assert!(!Version::LatestPrivate.matches(1, 0, 0));
+    fn uuid_references_name_the_algorithm_by_id() {
+        let id = "0E1A7C0E-3B5D-4A4E-9A44-1D2B3C4D5E6F";
+        for input in [id.to_owned(), format!("algo://{id}/"), format!("/{id}")] {
+            let r: AlgoRef = input.parse().unwrap();
+            assert_eq!(r.id(), Some(id.to_ascii_lowercase().as_str()));
+            assert_eq!((r.owner(), r.name(), r.version()), (None, None, None));
+        }
+        let r: AlgoRef = format!("{id}/1.2.3").parse().unwrap();
+        assert_eq!(r.version(), Some(&Version::Exact(1, 2, 3)));
+        assert_eq!(r.to_string(), format!("{}/1.2.3", id.to_ascii_lowercase()));
+        let segments: Vec<_> = r.path_segments().collect();
+        assert_eq!(segments, [id.to_ascii_lowercase(), "1.2.3".to_owned()]);
+        assert!(AlgoRef::by_id("not-a-uuid", None).is_err());
     }
 }

@@ -14,8 +14,12 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+mod lenient;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+pub(crate) use lenient::{json_object, lenient_error, lenient_request_id};
 
 /// Default API host when none is configured.
 pub const DEFAULT_API_BASE: &str = "https://api.algorithmia.com";
@@ -99,7 +103,22 @@ impl<'de> Deserialize<'de> for ContentType {
 }
 
 /// The `metadata` object of an algorithm response, on success and on error.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Decoded field by field and leniently: a known field of an unexpected type (`"alerts": null`, a
+/// numeric `request_id`) is converted where the meaning is plain, and otherwise kept in
+/// [`Metadata::extra`] as received, so one odd field never fails a whole response.
+///
+/// ```
+/// use algorithmia_client::wire::Metadata;
+///
+/// let m: Metadata = serde_json::from_str(r#"{"alerts":null,"request_id":42,"duration":"x"}"#)?;
+/// assert!(m.alerts.is_empty());
+/// assert_eq!(m.request_id.as_deref(), Some("42"));
+/// assert_eq!(m.duration, None);
+/// assert_eq!(m.extra["duration"], "x");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Metadata {
     /// What the algorithm returned. Present on success, often absent on error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,13 +136,16 @@ pub struct Metadata {
     /// the client fills it from either place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// Every other field, kept as received.
+    /// Every other field, and known fields of an unexpected type, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
 /// The body of an `error` object, on algorithm, data and management routes alike.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Decoded leniently, like [`Metadata`]: a numeric `code` sent as a string, a stack trace sent as
+/// a list of lines, or a message that is not a string still give a usable error.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ErrorBody {
     /// What went wrong. Always present on the wire; empty if a server left it out.
     #[serde(default)]
@@ -165,33 +187,11 @@ impl ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEnvelope {
     /// The error. Accepted as an object or, as some servers send it, a bare message string.
-    #[serde(deserialize_with = "error_body_lenient")]
+    #[serde(deserialize_with = "lenient::error_body")]
     pub error: ErrorBody,
     /// Present when the error came from running an algorithm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
-}
-
-/// `error` as servers send it: an object in the docs, a bare string from some mocks.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ErrorField {
-    Object(ErrorBody),
-    Message(String),
-}
-
-fn error_body_lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ErrorBody, D::Error> {
-    Ok(match ErrorField::deserialize(d)? {
-        ErrorField::Object(body) => body,
-        ErrorField::Message(message) => ErrorBody::new(message),
-    })
-}
-
-/// [`error_body_lenient`] for an optional field (use with `#[serde(default)]`).
-pub(crate) fn optional_error_body_lenient<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<ErrorBody>, D::Error> {
-    error_body_lenient(d).map(Some)
 }
 
 /// `{"result": ..., "metadata": {...}}`: a successful algorithm call.

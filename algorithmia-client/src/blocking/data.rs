@@ -1,193 +1,12 @@
-//! A synchronous facade over the async client, for code without an async runtime.
-//!
-//! Every call runs the async implementation on a small runtime the facade owns; there is no second
-//! implementation. Calling it from inside an async runtime is an [`Error::Config`], not a panic.
-//!
-//! ```no_run
-//! use algorithmia_client::blocking::Client;
-//!
-//! let client = Client::new("simYourApiKey")?;
-//! let response = client.algo("demo/Hello").pipe("world")?;
-//! println!("{}", response.as_text().unwrap_or_default());
-//! # Ok::<(), algorithmia_client::Error>(())
-//! ```
+//! The Data API without async: files, directories, tree transfers.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::algo::{Envelope, OutputMode};
-use crate::algo_ref::{AlgoRef, AlgoRefError, IntoAlgoRef};
-use crate::auth::ApiKey;
+use super::{Client, Runtime, outside_runtime};
 use crate::error::{Error, Result};
-use crate::input::AlgoInput;
-
-struct Runtime(Option<tokio::runtime::Runtime>);
-
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        // Shutting down in the background never blocks and never panics, even when the last
-        // handle is dropped inside some other async runtime.
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
-impl Runtime {
-    fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::config(
-                "the blocking client was called inside an async runtime; use the async Client there",
-            ));
-        }
-        match &self.0 {
-            Some(runtime) => Ok(runtime.block_on(future)),
-            None => Err(Error::config("the blocking client's runtime has shut down")),
-        }
-    }
-
-    fn handle(&self) -> Result<tokio::runtime::Handle> {
-        self.0
-            .as_ref()
-            .map(|r| r.handle().clone())
-            .ok_or_else(|| Error::config("the blocking client's runtime has shut down"))
-    }
-}
-
-/// The blocking counterpart of [`crate::Client`]. Cheap to clone; clones share the connection
-/// pool and the runtime.
-#[derive(Clone)]
-pub struct Client {
-    inner: crate::Client,
-    runtime: Arc<Runtime>,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("blocking::Client")
-            .field(&self.inner)
-            .finish()
-    }
-}
-
-impl Client {
-    /// See [`crate::Client::new`].
-    pub fn new(api_key: impl Into<ApiKey>) -> Result<Client> {
-        Client::from_async(crate::Client::new(api_key)?)
-    }
-
-    /// See [`crate::Client::from_env`].
-    pub fn from_env() -> Result<Client> {
-        Client::from_async(crate::Client::from_env()?)
-    }
-
-    /// Wrap an async client built with [`crate::Client::builder`].
-    pub fn from_async(client: crate::Client) -> Result<Client> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("algorithmia-blocking")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::config(format!("could not start the blocking runtime: {e}")))?;
-        Ok(Client {
-            inner: client,
-            runtime: Arc::new(Runtime(Some(runtime))),
-        })
-    }
-
-    /// The async client underneath.
-    pub fn as_async(&self) -> &crate::Client {
-        &self.inner
-    }
-
-    /// A handle to an algorithm; see [`crate::Client::algo`].
-    pub fn algo(&self, reference: impl IntoAlgoRef) -> Algorithm {
-        Algorithm {
-            inner: self.inner.algo(reference),
-            runtime: Arc::clone(&self.runtime),
-        }
-    }
-}
-
-/// The blocking counterpart of [`crate::Algorithm`].
-#[must_use]
-pub struct Algorithm<M: OutputMode = Envelope> {
-    inner: crate::Algorithm<M>,
-    runtime: Arc<Runtime>,
-}
-
-impl<M: OutputMode> Clone for Algorithm<M> {
-    fn clone(&self) -> Self {
-        Algorithm {
-            inner: self.inner.clone(),
-            runtime: Arc::clone(&self.runtime),
-        }
-    }
-}
-
-impl<M: OutputMode> fmt::Debug for Algorithm<M> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("blocking::Algorithm")
-            .field(&self.inner)
-            .finish()
-    }
-}
-
-impl<M: OutputMode> Algorithm<M> {
-    fn map<N: OutputMode>(
-        self,
-        f: impl FnOnce(crate::Algorithm<M>) -> crate::Algorithm<N>,
-    ) -> Algorithm<N> {
-        Algorithm {
-            inner: f(self.inner),
-            runtime: self.runtime,
-        }
-    }
-
-    /// See [`crate::Algorithm::reference`].
-    pub fn reference(&self) -> Result<&AlgoRef, &AlgoRefError> {
-        self.inner.reference()
-    }
-
-    /// See [`crate::Algorithm::timeout`].
-    pub fn timeout(self, timeout: Duration) -> Self {
-        self.map(|a| a.timeout(timeout))
-    }
-
-    /// See [`crate::Algorithm::stdout`].
-    pub fn stdout(self, stdout: bool) -> Self {
-        self.map(|a| a.stdout(stdout))
-    }
-
-    /// See [`crate::Algorithm::output`].
-    pub fn output<N: OutputMode>(self, mode: N) -> Algorithm<N> {
-        self.map(|a| a.output(mode))
-    }
-
-    /// See [`crate::Algorithm::option`].
-    pub fn option(self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.map(|a| a.option(key, value))
-    }
-
-    /// See [`crate::Algorithm::pipe`].
-    pub fn pipe(&self, input: impl Into<AlgoInput>) -> Result<M::Response> {
-        self.runtime.block_on(self.inner.pipe(input))?
-    }
-
-    /// See [`crate::Algorithm::pipe_json`].
-    pub fn pipe_json<T: Serialize + ?Sized>(&self, input: &T) -> Result<M::Response> {
-        self.runtime.block_on(self.inner.pipe_json(input))?
-    }
-
-    /// See [`crate::Algorithm::pipe_json_text`].
-    pub fn pipe_json_text(&self, json: impl Into<String>) -> Result<M::Response> {
-        self.runtime.block_on(self.inner.pipe_json_text(json))?
-    }
-}
 
 impl Client {
     /// See [`crate::Client::file`].
@@ -275,12 +94,14 @@ impl DataFile {
         self.runtime.block_on(self.inner.get_json())?
     }
 
-    /// The file as a [`std::io::Read`], streamed.
+    /// The file as a [`std::io::Read`], streamed. Reading it inside an async runtime fails with
+    /// the same [`Error::Config`] as every other blocking call there (wrapped in an
+    /// [`std::io::Error`]), not a panic.
     pub fn get_reader(&self) -> Result<impl std::io::Read + Send + 'static> {
         let reader = self.runtime.block_on(self.inner.get_reader())??;
         let handle = self.runtime.handle()?;
-        Ok(tokio_util::io::SyncIoBridge::new_with_handle(
-            reader, handle,
+        Ok(BlockingReader(
+            tokio_util::io::SyncIoBridge::new_with_handle(reader, handle),
         ))
     }
 
@@ -309,28 +130,37 @@ impl DataFile {
         self.runtime.block_on(self.inner.put_file(path))?
     }
 
-    /// Upload from a [`std::io::Read`], streamed (read on a thread of its own); not retried.
-    pub fn put_reader<R: std::io::Read + Send + 'static>(&self, mut reader: R) -> Result<()> {
+    /// Upload from a [`std::io::Read`], streamed; not retried. The reader is read on the calling
+    /// thread while the upload runs on the client's runtime, so no thread outlives the call: when
+    /// the upload fails, reading stops at the next chunk.
+    pub fn put_reader<R: std::io::Read>(&self, mut reader: R) -> Result<()> {
+        outside_runtime()?;
+        let handle = self.runtime.handle()?;
         let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
-        std::thread::spawn(move || {
-            let mut buffer = vec![0u8; crate::client::CHUNK_BYTES];
-            loop {
-                let item = match reader.read(&mut buffer) {
-                    Ok(0) => break,
-                    Ok(n) => Ok(bytes::Bytes::copy_from_slice(&buffer[..n])),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => Err(e),
-                };
-                let failed = item.is_err();
-                if tx.blocking_send(item).is_err() || failed {
-                    break;
-                }
-            }
-        });
         let stream = futures_util::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|item| (item, rx))
         });
-        self.runtime.block_on(self.inner.put_stream(stream))?
+        let file = self.inner.clone();
+        let upload = handle.spawn(async move { file.put_stream(stream).await });
+        let mut buffer = vec![0u8; crate::request::CHUNK_BYTES];
+        loop {
+            let item = match reader.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => Ok(bytes::Bytes::copy_from_slice(&buffer[..n])),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+            let failed = item.is_err();
+            // A closed channel means the upload ended early; its result says why.
+            if tx.blocking_send(item).is_err() || failed {
+                break;
+            }
+        }
+        drop(tx);
+        match self.runtime.block_on(upload)? {
+            Ok(result) => result,
+            Err(e) => Err(Error::config(format!("the upload task failed: {e}"))),
+        }
     }
 
     /// See [`crate::DataFile::delete`].
@@ -457,5 +287,15 @@ impl DataDir {
             inner,
             runtime: Arc::clone(&self.runtime),
         })
+    }
+}
+
+/// A blocking reader over an async one that refuses, rather than panics, inside a runtime.
+struct BlockingReader<R>(R);
+
+impl<R: std::io::Read> std::io::Read for BlockingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        outside_runtime().map_err(std::io::Error::other)?;
+        self.0.read(buf)
     }
 }

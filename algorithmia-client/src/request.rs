@@ -1,0 +1,324 @@
+//! The one path every request takes: a [`RequestSpec`], its [`Body`], the retry loop, reading the
+//! answer, and the watchdog that ends a transfer on which nothing moves.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use reqwest::Method;
+use reqwest::header::{self, HeaderValue};
+use tracing::Instrument;
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{BoxError, Error, Result, TransportKind};
+use crate::retry::{RetryClass, parse_retry_after};
+use crate::wire;
+
+/// The size of the chunks files are read and uploaded in.
+pub(crate) const CHUNK_BYTES: usize = 256 * 1024;
+
+/// A stream of upload chunks.
+pub(crate) type ChunkStream =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, BoxError>> + Send>>;
+
+/// A request body, and whether it can be sent again.
+pub(crate) enum Body {
+    /// No body.
+    Empty,
+    /// Bytes in memory with their content type; cheap to resend.
+    Bytes(Bytes, &'static str),
+    /// A local file, reopened and streamed on every attempt.
+    File(std::path::PathBuf),
+    /// A one-shot stream, taken by the first attempt; never retried.
+    Stream(Mutex<Option<ChunkStream>>),
+}
+
+impl Body {
+    /// A one-shot stream body.
+    pub(crate) fn stream(chunks: ChunkStream) -> Self {
+        Body::Stream(Mutex::new(Some(chunks)))
+    }
+
+    fn replayable(&self) -> bool {
+        !matches!(self, Body::Stream(_))
+    }
+}
+
+/// One request, ready to be sent (and re-sent).
+pub(crate) struct RequestSpec {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) body: Body,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) class: RetryClass,
+    /// Sent as `X-Request-Id` on every attempt, so the server can tell a retry from a new call.
+    pub(crate) request_id: Option<HeaderValue>,
+    /// For transfers: touched as the upload moves, watched against the idle timeout.
+    pub(crate) progress: Option<Liveness>,
+}
+
+impl RequestSpec {
+    /// A request without a body.
+    pub(crate) fn new(method: Method, url: Url, class: RetryClass) -> Self {
+        RequestSpec {
+            method,
+            url,
+            body: Body::Empty,
+            timeout: None,
+            class,
+            request_id: None,
+            progress: None,
+        }
+    }
+
+    /// The same request with a body.
+    pub(crate) fn with_body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+}
+
+/// A fresh request id: 128 random bits in hex.
+pub(crate) fn new_request_id() -> HeaderValue {
+    let id = format!("{:032x}", fastrand::u128(..));
+    // Hex digits are always a valid header value.
+    HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
+}
+
+/// What one attempt produced, besides a transport error.
+enum SendOutcome {
+    Response(reqwest::Response),
+    /// The local file to upload could not be read; not retried.
+    LocalIo(std::path::PathBuf, std::io::Error),
+}
+
+impl Client {
+    /// Send a request, retrying as its class allows, and return the response with its status
+    /// unchecked. Every request gets a tracing span; the key and the body are never logged.
+    pub(crate) async fn execute(&self, request: RequestSpec) -> Result<reqwest::Response> {
+        let span = tracing::debug_span!(
+            "algorithmia.request",
+            method = %request.method,
+            path = %request.url.path(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        self.execute_with_retries(request).instrument(span).await
+    }
+
+    async fn execute_with_retries(&self, request: RequestSpec) -> Result<reqwest::Response> {
+        let span = tracing::Span::current();
+        let policy = &self.inner.retry;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            if let Some(progress) = &request.progress {
+                progress.touch();
+            }
+            let started = Instant::now();
+            let outcome = self.send_once(&request).await;
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            span.record("duration_ms", elapsed_ms);
+            let last_attempt = attempt >= policy.attempts() || !request.body.replayable();
+            let delay = match outcome {
+                Ok(SendOutcome::LocalIo(path, e)) => return Err(Error::io(&path, e)),
+                Ok(SendOutcome::Response(response)) => {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if !request.class.retries_status(status) || last_attempt {
+                        tracing::debug!(status = status.as_u16(), attempt, elapsed_ms, "response");
+                        return Ok(response);
+                    }
+                    let retry_after = response
+                        .headers()
+                        .get(header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                    // A longer pause than the policy allows: report the server's answer.
+                    let Some(delay) = policy.delay(attempt, retry_after) else {
+                        return Ok(response);
+                    };
+                    tracing::debug!(
+                        status = status.as_u16(),
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    delay
+                }
+                Err(error) => {
+                    let kind = TransportKind::of(&error);
+                    if !request.class.retries_transport(kind) || last_attempt {
+                        tracing::debug!(attempt, elapsed_ms, error = %error, "request failed");
+                        return Err(Error::transport_failure(
+                            &request.method,
+                            &request.url,
+                            error,
+                            attempt,
+                            request.request_id.as_ref(),
+                        ));
+                    }
+                    let delay = policy.backoff(attempt);
+                    tracing::debug!(
+                        error = %error,
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        "request failed; retrying"
+                    );
+                    delay
+                }
+            };
+            if let Some(progress) = &request.progress {
+                progress.touch_at(Instant::now() + delay);
+            }
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn send_once(&self, request: &RequestSpec) -> reqwest::Result<SendOutcome> {
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), request.url.clone());
+        if let Some(auth) = &self.inner.auth_header {
+            builder = builder.header(header::AUTHORIZATION, auth.clone());
+        }
+        if let Some(id) = &request.request_id {
+            builder = builder.header(wire::HEADER_REQUEST_ID, id.clone());
+        }
+        let binary = HeaderValue::from_static(wire::CONTENT_TYPE_BINARY);
+        match &request.body {
+            Body::Empty => {}
+            Body::Bytes(body, content_type) => {
+                builder = builder
+                    .header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
+                    .body(body.clone());
+            }
+            Body::File(path) => {
+                let file = match tokio::fs::File::open(path).await {
+                    Ok(file) => file,
+                    Err(e) => return Ok(SendOutcome::LocalIo(path.clone(), e)),
+                };
+                let length = match file.metadata().await {
+                    Ok(meta) => meta.len(),
+                    Err(e) => return Ok(SendOutcome::LocalIo(path.clone(), e)),
+                };
+                let chunks = tokio_util::io::ReaderStream::with_capacity(file, CHUNK_BYTES);
+                builder = builder
+                    .header(header::CONTENT_TYPE, binary)
+                    .header(header::CONTENT_LENGTH, length)
+                    .body(reqwest::Body::wrap_stream(touching(
+                        chunks,
+                        &request.progress,
+                    )));
+            }
+            Body::Stream(slot) => {
+                let stream = slot.lock().ok().and_then(|mut b| b.take());
+                if let Some(stream) = stream {
+                    builder = builder.header(header::CONTENT_TYPE, binary).body(
+                        reqwest::Body::wrap_stream(touching(stream, &request.progress)),
+                    );
+                }
+            }
+        }
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
+        }
+        builder.send().await.map(SendOutcome::Response)
+    }
+}
+
+/// `chunks`, touching `progress` as each one passes.
+fn touching<S: futures_util::Stream>(
+    chunks: S,
+    progress: &Option<Liveness>,
+) -> impl futures_util::Stream<Item = S::Item> + use<S> {
+    let progress = progress.clone();
+    chunks.inspect(move |_| {
+        if let Some(p) = &progress {
+            p.touch();
+        }
+    })
+}
+
+/// Read a whole response body taken out of its response, mapping failures to transport errors.
+/// `request_id` is the call's `X-Request-Id`, named in the error.
+pub(crate) async fn collect_body(
+    method: &Method,
+    url: &Url,
+    body: reqwest::Body,
+    request_id: Option<&HeaderValue>,
+) -> Result<Bytes> {
+    use http_body_util::BodyExt as _;
+    match body.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) => Err(Error::transport_failure(method, url, e, 1, request_id)),
+    }
+}
+
+/// Read a whole response body, mapping failures to transport errors.
+pub(crate) async fn read_body(
+    method: &Method,
+    url: &Url,
+    response: reqwest::Response,
+) -> Result<Bytes> {
+    collect_body(
+        method,
+        url,
+        http::Response::from(response).into_body(),
+        None,
+    )
+    .await
+}
+
+/// When a transfer last made progress. A transfer has no overall deadline; a watchdog ends it
+/// when nothing moved (no chunk sent, no answer) for the idle timeout.
+#[derive(Debug, Clone)]
+pub(crate) struct Liveness(Arc<Mutex<Instant>>);
+
+impl Liveness {
+    pub(crate) fn new() -> Self {
+        Liveness(Arc::new(Mutex::new(Instant::now())))
+    }
+
+    /// Something moved now.
+    pub(crate) fn touch(&self) {
+        self.touch_at(Instant::now());
+    }
+
+    /// Nothing is expected before `at` (a retry's pause).
+    fn touch_at(&self, at: Instant) {
+        let mut last = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *last = (*last).max(at);
+    }
+
+    fn last(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Run `work` until it ends or nothing moved for `idle`; the latter is `Err(elapsed idle)`.
+    pub(crate) async fn watch<T>(
+        &self,
+        idle: Duration,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, Duration> {
+        let watchdog = async {
+            loop {
+                let due = self.last() + idle;
+                if Instant::now() >= due {
+                    return idle;
+                }
+                tokio::time::sleep_until(due.into()).await;
+            }
+        };
+        tokio::select! {
+            biased;
+            done = work => Ok(done),
+            idle = watchdog => Err(idle),
+        }
+    }
+}
