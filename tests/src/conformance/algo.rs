@@ -40,7 +40,9 @@ pub async fn builtins_answer_in_every_content_type(target: &Target) {
         .pipe(json!({"message": "nope", "error_type": "InputError"}))
         .await
         .unwrap_err();
-    let e = err.algorithm_error().unwrap();
+    let Some(e) = err.algorithm_error() else {
+        panic!("an algorithm error, not {err:?}")
+    };
     assert_eq!(
         (e.message.as_str(), e.error_type.as_deref()),
         ("nope", Some("InputError"))
@@ -49,10 +51,10 @@ pub async fn builtins_answer_in_every_content_type(target: &Target) {
     assert!(e.metadata.as_ref().unwrap().request_id.is_some());
 
     let err = c.algo(&names.hello).pipe(vec![1u8]).await.unwrap_err();
-    assert_eq!(
-        err.algorithm_error().unwrap().error_type.as_deref(),
-        Some("InputError")
-    );
+    let Some(e) = err.algorithm_error() else {
+        panic!("an algorithm error, not {err:?}")
+    };
+    assert_eq!(e.error_type.as_deref(), Some("InputError"));
 }
 
 /// `output=raw` returns the algorithm's output as the body, with its content type; an
@@ -76,8 +78,11 @@ pub async fn raw_output_returns_bodies_and_algorithm_errors(target: &Target) {
         .pipe(json!({"message": "raw fail"}))
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(400));
-    assert_eq!(err.algorithm_error().unwrap().message, "raw fail");
+    assert_eq!(err.status(), Some(400), "{err:?}");
+    let Some(e) = err.algorithm_error() else {
+        panic!("an algorithm error, not {err:?}")
+    };
+    assert_eq!(e.message, "raw fail");
 }
 
 /// A call that outlives its `timeout` ends with the server's `TimeoutError`, which the client

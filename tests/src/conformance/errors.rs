@@ -14,7 +14,9 @@ pub async fn unknown_and_missing_keys_are_refused(target: &Target) {
         .pipe("x")
         .await
         .unwrap_err();
-    let api = err.api_error().unwrap();
+    let Some(api) = err.api_error() else {
+        panic!("an API error, not {err:?}")
+    };
     assert_eq!((api.status, api.code), (401, Some(2002)));
     let anonymous = target.builder().auth(Auth::None).build().unwrap();
     assert_eq!(
@@ -52,7 +54,9 @@ pub async fn the_server_enforces_the_input_limit(target: &Target) {
         .pipe(vec![7u8; 10 * 1024 * 1024 + 1])
         .await
         .unwrap_err();
-    let api = err.api_error().unwrap();
+    let Some(api) = err.api_error() else {
+        panic!("an API error, not {err:?}")
+    };
     assert_eq!(
         (api.status, api.error_type.as_deref()),
         (413, Some("TooLargeError"))

@@ -69,11 +69,11 @@ impl fmt::Debug for Check {
 }
 
 macro_rules! check {
-    ($needs:ident, $($path:ident)::+) => {
+    ($needs:ident, $module:ident::$name:ident) => {
         Check {
-            name: stringify!($($path)::+),
+            name: concat!(stringify!($module), "::", stringify!($name)),
             needs: Needs::$needs,
-            run: |target| Box::pin(async move { $($path)::+(&target).await }),
+            run: |target| Box::pin(async move { $module::$name(&target).await }),
         }
     };
 }
@@ -183,7 +183,13 @@ pub async fn run(target: &Target, checks: &[Check]) -> Report {
             }
         }
     }
-    println!("{report}");
+    println!(
+        "conformance against {}: {} passed, {} failed, {} not run",
+        report.target,
+        report.passed.len(),
+        report.failed.len(),
+        report.not_run.len()
+    );
     report
 }
 

@@ -30,6 +30,11 @@ async fn against_the_in_process_server() {
     run_all(&local_target("algorithmia-local in-process", server.base_url()))
         .await
         .assert_complete();
+    // The checks clean up after themselves, as they must on a shared account.
+    let left: Vec<_> = std::fs::read_dir(server.data_dir().join("data/alice"))
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind in data://alice: {left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
