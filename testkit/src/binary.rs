@@ -9,7 +9,8 @@ use crate::{capture, repo_root};
 
 /// A binary of this workspace, built now by cargo (quick when it is fresh) into the target
 /// directory and profile of the running test, which cargo does not do for another package's
-/// binaries. Panics with cargo's reason when the build fails.
+/// binaries. It is built with `--all-features`, as `scripts/test.sh` builds the workspace, so
+/// that a workspace test run finds it fresh. Panics with cargo's reason when the build fails.
 pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe()
         .unwrap_or_else(|e| panic!("cannot locate the running test binary: {e}"));
@@ -25,7 +26,15 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(&cargo)
-        .args(["build", "--quiet", "--package", package, "--bin", bin])
+        .args([
+            "build",
+            "--quiet",
+            "--all-features",
+            "--package",
+            package,
+            "--bin",
+            bin,
+        ])
         .args(["--profile", profile])
         .arg("--target-dir")
         .arg(target_dir)
@@ -39,7 +48,11 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     let path = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "cargo built {bin}, but {} is missing", path.display());
+    assert!(
+        path.exists(),
+        "cargo built {bin}, but {} is missing",
+        path.display()
+    );
     path
 }
 

@@ -24,7 +24,10 @@ pub async fn the_blocking_facade_covers_algorithm_calls(target: &Target) {
     outside_the_runtime(move || {
         let names = &target.algorithms;
         let client = blocking::Client::from_async(target.client()).unwrap();
-        let response = client.algo(&names.echo).pipe(json!([2, 2, 2, 3, 3])).unwrap();
+        let response = client
+            .algo(&names.echo)
+            .pipe(json!([2, 2, 2, 3, 3]))
+            .unwrap();
         assert_eq!(response.decode::<Vec<u8>>().unwrap(), vec![2, 2, 2, 3, 3]);
         let raw = client.algo(&names.echo).output(Raw).pipe("raw!").unwrap();
         assert_eq!(raw.as_text(), Some("raw!"));

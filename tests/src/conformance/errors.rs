@@ -75,7 +75,11 @@ pub async fn data_errors_say_what_went_wrong(target: &Target) {
     c.dir(&errs).create(DataAcl::Private).await.unwrap();
     c.file(format!("{errs}/f")).put_string("x").await.unwrap();
 
-    let err = c.file(format!("{errs}/none")).get_bytes().await.unwrap_err();
+    let err = c
+        .file(format!("{errs}/none"))
+        .get_bytes()
+        .await
+        .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert!(err.to_string().contains(&format!("{errs}/none")), "{err}");
     let err = c.file(&errs).get_bytes().await.unwrap_err();
@@ -89,7 +93,10 @@ pub async fn data_errors_say_what_went_wrong(target: &Target) {
         ),
         "{err:?}"
     );
-    assert_eq!(err.to_string(), format!("{errs} is a directory, not a file"));
+    assert_eq!(
+        err.to_string(),
+        format!("{errs} is a directory, not a file")
+    );
     let err = c
         .dir(format!("{errs}/f"))
         .list()

@@ -82,18 +82,33 @@ macro_rules! check {
 pub fn checks() -> Vec<Check> {
     vec![
         check!(Nothing, algo::builtins_answer_in_every_content_type),
-        check!(Nothing, algo::raw_output_returns_bodies_and_algorithm_errors),
+        check!(
+            Nothing,
+            algo::raw_output_returns_bodies_and_algorithm_errors
+        ),
         check!(Nothing, algo::an_algorithm_timeout_is_a_timeout_error),
         check!(Nothing, errors::unknown_and_missing_keys_are_refused),
         check!(Nothing, errors::bearer_tokens_are_accepted_like_keys),
         check!(Nothing, errors::the_server_enforces_the_input_limit),
         check!(Nothing, errors::data_errors_say_what_went_wrong),
-        check!(SecondUser, errors::other_users_cannot_read_or_write_private_files),
+        check!(
+            SecondUser,
+            errors::other_users_cannot_read_or_write_private_files
+        ),
         check!(Nothing, data::every_file_operation_on_data_and_connectors),
         check!(Nothing, data::listings_follow_markers_across_pages),
-        check!(Nothing, data::acls_round_trip_and_directories_delete_with_force),
-        check!(Nothing, transfers::whole_trees_upload_and_download_with_progress),
-        check!(Nothing, blocking::the_blocking_facade_covers_algorithm_calls),
+        check!(
+            Nothing,
+            data::acls_round_trip_and_directories_delete_with_force
+        ),
+        check!(
+            Nothing,
+            transfers::whole_trees_upload_and_download_with_progress
+        ),
+        check!(
+            Nothing,
+            blocking::the_blocking_facade_covers_algorithm_calls
+        ),
         check!(Nothing, blocking::the_blocking_facade_covers_the_data_api),
     ]
 }

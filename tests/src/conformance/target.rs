@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, Hasher};
 use algorithmia_client::{ApiKey, Client, ClientBuilder, RetryPolicy};
 
 /// The connectors `algorithmia-local` serves from its data directory without configuration, as
-/// the roots the data checks write under (beside `data://.my`). The first has no ACLs.
+/// the roots the data checks write under (beside `data://.my`).
 pub const LOCAL_CONNECTORS: [&str; 5] = [
     "dropbox://",
     "s3://bucket",
@@ -17,7 +17,10 @@ pub const LOCAL_CONNECTORS: [&str; 5] = [
 
 /// The environment variables [`Target::from_env`] reads, with what each holds.
 pub const ENV_VARS: [(&str, &str); 9] = [
-    ("ALGORITHMIA_CONFORMANCE_API", "the server's base URL (required)"),
+    (
+        "ALGORITHMIA_CONFORMANCE_API",
+        "the server's base URL (required)",
+    ),
     ("ALGORITHMIA_CONFORMANCE_KEY", "an API key on it (required)"),
     (
         "ALGORITHMIA_CONFORMANCE_KEY2",
@@ -101,7 +104,8 @@ pub struct Target {
     /// The algorithms to call.
     pub algorithms: Algorithms,
     /// Data roots besides `data://.my` to exercise, such as `s3://bucket` or `dropbox://`; the
-    /// checks write only under `<root>/<a collection name of this run>`.
+    /// checks write only under `<root>/<a collection name of this run>`. A directory there has
+    /// no ACL (checked on the first).
     pub connectors: Vec<String>,
     /// Whether the clients use the system's proxy settings (off for a loopback server).
     pub system_proxy: bool,
@@ -134,7 +138,11 @@ impl Target {
     /// Enable the permission checks: `user` is the name of the primary key's user, and
     /// `second_key` belongs to someone else.
     #[must_use]
-    pub fn with_second_user(mut self, user: impl Into<String>, second_key: impl Into<ApiKey>) -> Self {
+    pub fn with_second_user(
+        mut self,
+        user: impl Into<String>,
+        second_key: impl Into<ApiKey>,
+    ) -> Self {
         self.user = Some(user.into());
         self.second_key = Some(second_key.into());
         self

@@ -27,12 +27,20 @@ async fn against_the_in_process_server() {
         .page_size(PAGE_SIZE)
         .start()
         .unwrap();
-    run_all(&local_target("algorithmia-local in-process", server.base_url()))
-        .await
-        .assert_complete();
+    run_all(&local_target(
+        "algorithmia-local in-process",
+        server.base_url(),
+    ))
+    .await
+    .assert_complete();
     // The checks clean up after themselves, as they must on a shared account.
     let left: Vec<_> = std::fs::read_dir(server.data_dir().join("data/alice"))
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name())
+                .collect()
+        })
         .unwrap_or_default();
     assert!(left.is_empty(), "left behind in data://alice: {left:?}");
 }
@@ -55,10 +63,17 @@ async fn against_the_binary() {
         ],
         &[],
     );
-    let report = run_all(&local_target("the algorithmia-local binary", &binary.base_url)).await;
+    let report = run_all(&local_target(
+        "the algorithmia-local binary",
+        &binary.base_url,
+    ))
+    .await;
     let log = binary.logs();
     drop(binary);
-    assert!(report.failed.is_empty(), "{report}\nthe server's log:\n{log}");
+    assert!(
+        report.failed.is_empty(),
+        "{report}\nthe server's log:\n{log}"
+    );
     report.assert_complete();
 }
 
