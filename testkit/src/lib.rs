@@ -1,5 +1,6 @@
 //! Helpers shared by the end-to-end tests: free loopback ports, the tools `scripts/test.sh`
-//! installs (`.venv`, `node_modules`), and moto's server. Nothing here reaches beyond 127.0.0.1.
+//! installs (`.venv`, `node_modules`), moto's server, the workspace's own binaries, and small
+//! trees of files to transfer. Nothing here reaches beyond 127.0.0.1.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
@@ -7,6 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod binary;
+mod tree;
+
+pub use binary::{LocalBinary, workspace_binary};
+pub use tree::{TREE_PATHS, read_tree, write_tree};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

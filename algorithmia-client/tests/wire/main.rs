@@ -1,5 +1,6 @@
 //! Wire-level tests of the algorithm API against a wiremock server: every content type, option,
-//! version form, response shape, error path, retry rule and timeout.
+//! version form, response shape, error path, retry rule and timeout. Only what a real server
+//! cannot be made to send stays here; the rest is the conformance suite's (`tests/src/conformance`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[cfg(feature = "blocking")]

@@ -63,22 +63,3 @@ async fn a_server_slower_than_the_timeout_is_a_timeout_error() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
     assert!(err.to_string().contains("timed out"), "{err}");
 }
-
-#[tokio::test]
-async fn the_server_timeout_error_is_recognised() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
-            r#"{"error":{"message":"algorithm timed out after 1 seconds","error_type":"TimeoutError"},"metadata":{"duration":1.0}}"#,
-            "application/json",
-        ))
-        .mount(&server)
-        .await;
-    let err = crate::client(&server)
-        .algo("a/b")
-        .pipe("x")
-        .await
-        .unwrap_err();
-    assert!(err.is_timeout());
-    assert!(err.algorithm_error().is_some());
-}

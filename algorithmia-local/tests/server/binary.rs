@@ -1,48 +1,22 @@
 //! The `algorithmia-local` binary: one line of stdout, keys from flags and the environment,
 //! clean shutdown on SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A started binary, killed if a test fails before stopping it.
-pub struct Binary {
-    pub child: Child,
-    pub base_url: String,
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use testkit::LocalBinary;
 
 /// Start the binary with `args` on a free port and wait for its base URL line.
-pub fn start(args: &[&str], env: &[(&str, &str)]) -> Binary {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_algorithmia-local"))
-        .args(["--bind", "127.0.0.1:0"])
-        .args(args)
-        .envs(env.iter().copied())
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the algorithmia-local binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base_url = line.trim().to_owned();
-    assert!(
-        base_url.starts_with("http://127.0.0.1:"),
-        "first line: {line:?}"
-    );
-    Binary { child, base_url }
+pub fn start(args: &[&str], env: &[(&str, &str)]) -> LocalBinary {
+    LocalBinary::start(
+        Path::new(env!("CARGO_BIN_EXE_algorithmia-local")),
+        args,
+        env,
+    )
 }
 
-fn terminate(binary: &mut Binary) -> std::process::ExitStatus {
+fn terminate(binary: &mut LocalBinary) -> std::process::ExitStatus {
     let status = Command::new("kill")
         .args(["-TERM", &binary.child.id().to_string()])
         .status()

@@ -1,5 +1,6 @@
 //! The Data API over plain HTTP: files, directories, paging, ACLs, connectors, both route
-//! families. (The SDK's data API is tested against this server in its own suite.)
+//! families. (The SDK's data API against this and any other server is the conformance suite's,
+//! `tests/src/conformance`.)
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

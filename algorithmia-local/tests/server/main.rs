@@ -1,4 +1,6 @@
-//! algorithmia-local end to end: our SDK, raw HTTP, the binary, and the official clients as peers.
+//! algorithmia-local end to end: our SDK where the server needs setting up for it (custom
+//! algorithms, faults, limits, ADK, S3), raw HTTP, the binary, and the official clients as peers.
+//! What our SDK must do against any server is the conformance suite, `tests/src/conformance`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
