@@ -8,7 +8,9 @@
 
 mod adk;
 mod algo;
+mod app;
 mod binary;
+mod conn;
 mod data;
 mod faults;
 mod peers;
