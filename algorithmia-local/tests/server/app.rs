@@ -117,7 +117,7 @@ async fn a_file_put_is_read_back_and_guarded_by_its_collection_acl() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    assert_eq!(json_of(&body)["result"], "data://alice/photos");
+    assert_eq!(json_of(&body)["result"], "data://.my/photos");
 
     let contents = b"\x00bytes as they are\xff".to_vec();
     let (status, _, body) = send(
@@ -132,7 +132,7 @@ async fn a_file_put_is_read_back_and_guarded_by_its_collection_acl() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    assert_eq!(json_of(&body)["result"], "data://alice/photos/a.bin");
+    assert_eq!(json_of(&body)["result"], "data://.my/photos/a.bin");
 
     let (status, headers, body) = send(
         &router,
