@@ -25,7 +25,7 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    /// Every kind, in the order of [`FaultStats`].
+    /// Every kind, in the order of [`FaultStats`](super::FaultStats).
     pub const ALL: [FaultKind; 7] = [
         FaultKind::Latency,
         FaultKind::TooManyRequests,

@@ -170,7 +170,7 @@ impl LocalServerBuilder {
         self
     }
 
-    /// Inject faults as `spec` says (see [`faults`]). Turns on
+    /// Inject faults as `spec` says (see [`faults`](crate::faults)). Turns on
     /// [`count_executions`](Self::count_executions).
     pub fn faults(mut self, spec: FaultSpec) -> Self {
         self.faults = Some(spec);
