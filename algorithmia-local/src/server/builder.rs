@@ -192,8 +192,9 @@ impl LocalServerBuilder {
     /// The clock starts when the server begins to wait for a head: at accept for the first
     /// request, and when the previous answer has been sent on a kept-alive connection. So this
     /// also closes keep-alive connections that sit idle that long, and a client that sends half
-    /// a head and stops is cut off instead of holding its connection for ever. Bodies have their
-    /// own limit ([`upload_idle_timeout`](Self::upload_idle_timeout)); a running call has none.
+    /// a head and stops is cut off instead of holding its connection for ever. The clock stops
+    /// once the head is in: bodies have their own limit
+    /// ([`upload_idle_timeout`](Self::upload_idle_timeout)), calls their own timeout.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self

@@ -10,7 +10,7 @@ use algorithmia_local::ServerHandle;
 
 use crate::{ALICE, builder};
 
-const TIMEOUT: Duration = Duration::from_millis(600);
+const TIMEOUT: Duration = Duration::from_secs(1);
 
 fn server() -> ServerHandle {
     builder().header_read_timeout(TIMEOUT).start().unwrap()
