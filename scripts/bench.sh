@@ -11,7 +11,8 @@ setup_node
 command -v wrk >/dev/null || apt_install wrk || die "wrk is required (apt-get install wrk)"
 command -v curl >/dev/null || apt_install curl || die "curl is required (apt-get install curl)"
 step "release build"
-cargo build --release --locked -p algorithmia-bench -p algorithmia-local -p lambda-blueprint
+cargo build --release --locked -p algorithmia-bench -p algorithmia-local -p lambda-blueprint \
+  --features algorithmia-local/workflow-algorithms
 export PATH="$PWD/.venv/bin:$PATH"
 cargo lambda build --release --arm64 -p lambda-blueprint >/dev/null 2>&1 || echo "(no arm64 bootstrap: its size is left out)"
 step "algorithm calls: ours, the official clients, wrk"

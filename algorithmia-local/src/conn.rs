@@ -9,57 +9,36 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The server's listener.
-pub(crate) struct ServerListener {
-    inner: TcpListener,
-}
-
-impl ServerListener {
-    pub(crate) fn new(inner: TcpListener) -> Self {
-        ServerListener { inner }
-    }
-}
-
-impl Listener for ServerListener {
-    type Io = ServerIo;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (ServerIo, SocketAddr) {
-        loop {
-            match self.inner.accept().await {
-                Ok((stream, addr)) => {
-                    // Answers go out as soon as they are written, not after a delayed ACK.
-                    let _ = stream.set_nodelay(true);
-                    let io = ServerIo {
-                        stream,
-                        control: Arc::new(ConnControl::default()),
-                    };
-                    return (io, addr);
-                }
-                // A connection that died in the backlog is the peer's business.
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::ConnectionAborted
-                            | io::ErrorKind::ConnectionReset
-                            | io::ErrorKind::ConnectionRefused
-                    ) => {}
-                // Out of descriptors and the like: pause instead of spinning.
-                Err(e) => {
-                    tracing::error!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
+/// The next connection: `TCP_NODELAY` set, with a fresh [`ConnControl`]. Accept errors that
+/// concern one peer are skipped; others (out of descriptors) pause the loop instead of spinning.
+pub(crate) async fn accept(listener: &TcpListener) -> (ServerIo, SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, addr)) => {
+                // Answers go out as soon as they are written, not after a delayed ACK.
+                let _ = stream.set_nodelay(true);
+                let io = ServerIo {
+                    stream,
+                    control: Arc::new(ConnControl::default()),
+                };
+                return (io, addr);
+            }
+            // A connection that died in the backlog is the peer's business.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionRefused
+                ) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
-    }
-
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.local_addr()
     }
 }
 
@@ -80,24 +59,25 @@ impl ConnControl {
     }
 }
 
-/// What a request learns about its connection (axum's `ConnectInfo`).
+/// What a request learns about its connection: a request extension.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnInfo {
     pub(crate) control: Arc<ConnControl>,
-}
-
-impl Connected<IncomingStream<'_, ServerListener>> for ConnInfo {
-    fn connect_info(stream: IncomingStream<'_, ServerListener>) -> Self {
-        ConnInfo {
-            control: Arc::clone(&stream.io().control),
-        }
-    }
 }
 
 /// One accepted connection.
 pub(crate) struct ServerIo {
     stream: TcpStream,
     control: Arc<ConnControl>,
+}
+
+impl ServerIo {
+    /// What the requests on this connection are told about it.
+    pub(crate) fn info(&self) -> ConnInfo {
+        ConnInfo {
+            control: Arc::clone(&self.control),
+        }
+    }
 }
 
 fn reset() -> io::Error {

@@ -1,8 +1,51 @@
-//! `AppError`: every failure the server answers with, written as the API's error JSON.
+//! The errors the server's parts share: [`AlgoError`], what an algorithm raises, and `AppError`,
+//! every failure the server answers with, written as the API's error JSON.
+
+use std::fmt;
 
 use algorithmia_client::wire::{ErrorBody, ErrorEnvelope, HEADER_ERROR_MESSAGE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+
+/// An error an algorithm raises: a message and an error type (`AlgorithmError` by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlgoError {
+    /// What went wrong.
+    pub message: String,
+    /// The class: `InputError`, `AlgorithmError`, `EntityNotFoundError`, ...
+    pub error_type: String,
+    /// A stack trace, if the algorithm has one to show.
+    pub stacktrace: Option<String>,
+}
+
+impl AlgoError {
+    /// An `AlgorithmError`.
+    pub fn new(message: impl Into<String>) -> Self {
+        AlgoError::with_type("AlgorithmError", message)
+    }
+
+    /// An `InputError`: the caller's input is wrong.
+    pub fn input(message: impl Into<String>) -> Self {
+        AlgoError::with_type("InputError", message)
+    }
+
+    /// An error of any type.
+    pub fn with_type(error_type: impl Into<String>, message: impl Into<String>) -> Self {
+        AlgoError {
+            message: message.into(),
+            error_type: error_type.into(),
+            stacktrace: None,
+        }
+    }
+}
+
+impl fmt::Display for AlgoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.message)
+    }
+}
+
+impl std::error::Error for AlgoError {}
 
 /// An error response: a status and an `{"error": {...}}` body, with the message repeated in
 /// `X-Error-Message` for HEAD requests, which have no body.

@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use algorithmia_local::{DEFAULT_PORT, DEFAULT_USER, LocalServer};
+use algorithmia_local::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_PORT, DEFAULT_USER, LocalServer};
 
 use clap::Parser;
 
@@ -33,9 +33,19 @@ struct Args {
     /// OWNER/NAME[@VERSION]=COMMAND (the command runs with `sh -c`). Repeatable.
     #[arg(long = "algorithm", value_name = "OWNER/NAME[@VERSION]=COMMAND")]
     algorithms: Vec<String>,
-    /// Do not register the built-in algorithms.
+    /// Do not register the built-in algorithms (demo/Hello, util/Echo, util/Delay, util/Fail,
+    /// and opencv/SmartThumbnail and ml/PricePredictor in a build with the `workflow-algorithms`
+    /// feature).
     #[arg(long)]
     no_builtins: bool,
+    /// How long a client may take to send a request head, counted from when the server starts
+    /// waiting for it; idle keep-alive connections are closed after as long (e.g. 30s, 500ms).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value_t = humantime::Duration::from(DEFAULT_HEADER_READ_TIMEOUT)
+    )]
+    header_read_timeout: humantime::Duration,
     /// Inject faults, e.g. `seed=7;algo:503=0.1,reset-after=0.05;data:latency=0.2@50ms`
     /// (kinds: latency, 429, 500, 503, reset-before, reset-after, stall). Also counts how many
     /// times each request id ran: GET /v1/local/executions/{request_id}.
@@ -66,7 +76,8 @@ fn run(args: Args) -> Result<(), String> {
     let mut builder = LocalServer::builder()
         .bind(parse_bind(&args.bind)?)
         .page_size(args.page_size)
-        .builtins(!args.no_builtins);
+        .builtins(!args.no_builtins)
+        .header_read_timeout(args.header_read_timeout.into());
     if let Some(dir) = args.data_dir {
         builder = builder.data_dir(dir);
     }

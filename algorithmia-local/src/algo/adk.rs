@@ -24,7 +24,9 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::Mutex;
 
-use super::{AlgoError, AlgorithmDef, Context, Input, Output};
+use super::{AlgorithmDef, Input, Output};
+use crate::context::Context;
+use crate::error::AlgoError;
 
 /// The FIFO the ADK writes its responses to.
 pub const FIFO_PATH: &str = "/tmp/algoout";

@@ -1,11 +1,12 @@
-//! The built-in algorithms: `demo/Hello`, `util/Echo`, `util/Delay`, `util/Fail`,
-//! `opencv/SmartThumbnail` and `ml/PricePredictor`.
+//! The built-in algorithms: `demo/Hello`, `util/Echo`, `util/Delay`, `util/Fail`, and with the
+//! `workflow-algorithms` feature `opencv/SmartThumbnail` and `ml/PricePredictor`.
 
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{AlgoError, AlgorithmDef, Output};
+use super::{AlgorithmDef, Output};
+use crate::error::AlgoError;
 
 /// The versions every built-in is published at.
 const VERSIONS: [&str; 2] = ["0.1.0", "1.0.0"];
@@ -18,14 +19,12 @@ fn published(name: &str) -> AlgorithmDef {
 
 /// All built-ins.
 pub(crate) fn all() -> Vec<AlgorithmDef> {
-    vec![
-        hello(),
-        echo(),
-        delay(),
-        fail(),
-        super::thumbnail::definition(),
-        super::predict::definition(),
-    ]
+    let basics = [hello(), echo(), delay(), fail()];
+    #[cfg(feature = "workflow-algorithms")]
+    let workflows = [super::thumbnail::definition(), super::predict::definition()];
+    #[cfg(not(feature = "workflow-algorithms"))]
+    let workflows: [AlgorithmDef; 0] = [];
+    basics.into_iter().chain(workflows).collect()
 }
 
 /// `demo/Hello`: text in, `Hello <input>` out.

@@ -8,7 +8,8 @@
 
 use serde_json::{Value, json};
 
-use super::{AlgoError, AlgorithmDef, Input, Output};
+use super::{AlgorithmDef, Input, Output};
+use crate::error::AlgoError;
 
 /// Intercept, then the weights of square feet, bedrooms and age in years.
 pub(crate) const COEFFICIENTS: [f64; 4] = [50_000.0, 120.0, 8_000.0, -1_000.0];

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use algorithmia_client::{AlgoRef, Version};
 
-use super::{AlgoResult, Context, Handler, Input};
+use super::{AlgoResult, Handler, Input};
+use crate::context::Context;
 
 /// Who may call a published version without naming it exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

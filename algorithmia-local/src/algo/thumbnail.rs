@@ -11,7 +11,9 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::{AlgoError, AlgorithmDef, Context, Input, Output};
+use super::{AlgorithmDef, Input, Output};
+use crate::context::Context;
+use crate::error::AlgoError;
 
 /// The largest width or height a thumbnail may have.
 pub(crate) const MAX_SIDE: u32 = 4096;

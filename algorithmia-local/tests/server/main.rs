@@ -10,7 +10,9 @@
 
 mod adk;
 mod algo;
+mod app;
 mod binary;
+mod conn;
 mod data;
 mod faults;
 mod peers;

@@ -1,11 +1,16 @@
-//! API keys and the users they belong to.
+//! API keys, the users they belong to, and [`Caller`]: the extractor that authenticates a
+//! request before its handler runs.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 
+use super::AppState;
 use crate::error::AppError;
 
 /// The user that keys belong to when none is named.
@@ -79,6 +84,26 @@ impl Keys {
             .get(key)
             .cloned()
             .ok_or_else(|| unauthorized("Unknown or invalid API key"))
+    }
+}
+
+/// The authenticated user behind a request. A handler that takes a `Caller` runs only for a
+/// valid key: any other request is answered 401 with error code 2002.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Caller {
+    /// The user the request's key belongs to.
+    pub(crate) user: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let user = state.keys.authenticate(&parts.headers)?;
+        Ok(Caller { user })
     }
 }
 

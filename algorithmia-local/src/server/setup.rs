@@ -1,0 +1,163 @@
+//! From settings to state: the registry, the keys, the storage and the ADK processes a server
+//! needs, checked and built before anything is served.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use algorithmia_client::wire;
+
+use super::{LocalServerBuilder, StartError};
+use crate::algo::adk::AdkRunner;
+use crate::algo::{self, Registry};
+use crate::api::{AppState, DEFAULT_USER, Executions, Keys};
+use crate::data::store::{S3Credentials, UploadLimits};
+use crate::data::{DataDir, Storage};
+use crate::faults::FaultPlan;
+
+/// A built state, and what serving it on a socket takes besides.
+pub(super) struct Setup {
+    pub(super) state: AppState,
+    /// ADK algorithms, each with its process runner, started before the first connection.
+    pub(super) runners: Vec<(String, Arc<AdkRunner>)>,
+    /// A key the server accepts, and its user.
+    pub(super) api_key: String,
+    pub(super) user: String,
+    pub(super) data_dir: PathBuf,
+}
+
+impl LocalServerBuilder {
+    /// Check the settings and build the state. `addr` is where the server will listen, for the
+    /// ADK algorithms to call back (none without a socket).
+    pub(super) fn setup(self, addr: Option<SocketAddr>) -> Result<Setup, StartError> {
+        let mut registry = Registry::default();
+        let builtins = if self.builtins {
+            algo::builtins::all()
+        } else {
+            Vec::new()
+        };
+        for def in builtins.into_iter().chain(self.algorithms) {
+            registry
+                .insert(def)
+                .map_err(|e| StartError::Config(e.to_string()))?;
+        }
+        let keys = keys(&self.keys)?;
+        let dir = match &self.data_dir {
+            Some(dir) => DataDir::Kept(dir.clone()),
+            None => DataDir::temporary().map_err(|source| StartError::DataDir {
+                path: std::env::temp_dir(),
+                source,
+            })?,
+        };
+        let root = dir.path().to_path_buf();
+        let backed = backed_connectors(&self.connectors)?;
+        let credentials = self
+            .s3_credentials
+            .map(|(access_key_id, secret_access_key)| S3Credentials {
+                access_key_id,
+                secret_access_key,
+            });
+        let limits = UploadLimits {
+            max_bytes: self.max_upload_bytes,
+            idle_timeout: self.upload_idle_timeout,
+        };
+        let storage = Storage::new(dir, &backed, credentials, limits).map_err(|source| {
+            StartError::DataDir {
+                path: root.clone(),
+                source,
+            }
+        })?;
+
+        let (api_key, user) = match keys.first_key() {
+            Some((key, user)) => (key.to_owned(), user.to_owned()),
+            None => {
+                tracing::warn!(
+                    "no API key configured: any non-empty key is accepted as user `{DEFAULT_USER}`"
+                );
+                (
+                    format!("simLocal{}", uuid::Uuid::new_v4().simple()),
+                    DEFAULT_USER.to_owned(),
+                )
+            }
+        };
+        let mut runners = Vec::new();
+        if let Some(addr) = addr {
+            for spec in &self.adk {
+                let env = vec![
+                    ("ALGORITHMIA_API".to_owned(), format!("http://{addr}")),
+                    ("ALGORITHMIA_API_KEY".to_owned(), api_key.clone()),
+                ];
+                let shim = root.join(".adk");
+                let runner = Arc::new(
+                    AdkRunner::new(spec.clone(), env, &shim)
+                        .map_err(|source| StartError::DataDir { path: shim, source })?,
+                );
+                registry
+                    .insert(algo::adk::definition(spec, Arc::clone(&runner)))
+                    .map_err(|e| StartError::Config(e.to_string()))?;
+                runners.push((spec.name.clone(), runner));
+            }
+        }
+        let state = AppState {
+            keys,
+            registry,
+            storage: Arc::new(storage),
+            page_size: self.page_size,
+            default_timeout: Duration::from_secs(wire::DEFAULT_ALGO_TIMEOUT_SECS),
+            max_input_bytes: wire::MAX_INPUT_BYTES,
+            body_timeout: Duration::from_secs(120),
+            executions: self
+                .count_executions
+                .then(|| Arc::new(Executions::default())),
+            faults: self.faults.map(|spec| Arc::new(FaultPlan::new(spec))),
+        };
+        Ok(Setup {
+            state,
+            runners,
+            api_key,
+            user,
+            data_dir: root,
+        })
+    }
+}
+
+/// The accepted keys, each with its user; neither may be empty.
+fn keys(pairs: &[(String, String)]) -> Result<Keys, StartError> {
+    let mut keys = Keys::default();
+    for (key, user) in pairs {
+        if key.is_empty() || user.is_empty() {
+            return Err(StartError::Config(
+                "API keys and users cannot be empty".into(),
+            ));
+        }
+        keys.insert(key.clone(), user.clone());
+    }
+    Ok(keys)
+}
+
+/// The connectors backed by an S3-compatible endpoint, each `(name, endpoint URL)`, checked.
+fn backed_connectors(connectors: &[(String, String)]) -> Result<Vec<(String, String)>, StartError> {
+    let mut backed = Vec::new();
+    for (name, target) in connectors {
+        let uri = algorithmia_client::DataUri::new(name, "")
+            .map_err(|e| StartError::Config(format!("connector {name:?}: {}", e.reason)))?;
+        if name == "data" {
+            return Err(StartError::Config(
+                "the data connector cannot be redirected".into(),
+            ));
+        }
+        if !(target.starts_with("http://") || target.starts_with("https://")) {
+            return Err(StartError::Config(format!(
+                "connector {name:?}: the target must be an http(s) endpoint URL, not {target:?}"
+            )));
+        }
+        if uri.connector_type() != "s3" {
+            return Err(StartError::Config(format!(
+                "connector {name:?}: only s3 connectors can be backed by an endpoint"
+            )));
+        }
+        backed.push((name.clone(), target.clone()));
+    }
+    Ok(backed)
+}
