@@ -68,8 +68,6 @@ mod client;
 pub mod data;
 mod error;
 mod input;
-#[cfg(test)]
-mod proptests;
 mod response;
 mod retry;
 pub mod wire;
