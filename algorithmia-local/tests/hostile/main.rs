@@ -32,6 +32,7 @@ use algorithmia_local::{LocalServer, ServerHandle};
 
 use crate::raw_http::{Answer, request, send};
 
+/// The key of the user the requests come from, and of another user.
 const KEY: &str = "simHostileKey";
 const OTHER_KEY: &str = "simOtherKey";
 

@@ -129,17 +129,26 @@ pub fn raw_path() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// The `Authorization` a request carries.
 #[derive(Debug, Clone)]
 pub enum Auth {
+    /// `Simple` with the key of the requests' user.
     Good,
+    /// `Simple` with another user's key.
     Other,
+    /// `Simple` with an unknown key.
     Wrong,
+    /// None.
     Missing,
+    /// This header value as it is.
     Scheme(&'static str),
+    /// `Simple` with a key of this many bytes.
     Huge(usize),
+    /// These bytes as the header value.
     Bytes(Vec<u8>),
 }
 
+/// Any `Authorization` but a good one.
 pub fn bad_auth() -> impl Strategy<Value = Auth> {
     prop_oneof![
         1 => Just(Auth::Wrong),
@@ -240,6 +249,7 @@ pub fn bad_header() -> impl Strategy<Value = Vec<u8>> {
     (name, value).prop_map(|(n, v)| line(n, &v))
 }
 
+/// A body: none, any bytes, JSON the routes read (some of it broken), or megabytes.
 pub fn body() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         3 => Just(Vec::new()),

@@ -9,6 +9,7 @@ use testkit::hostile::preview;
 
 /// How long a request may go unanswered once the client has sent all it will.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// What the server did with a request.
 #[derive(Debug)]
 pub enum Answer {
