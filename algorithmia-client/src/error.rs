@@ -465,3 +465,26 @@ pub(crate) fn snippet(body: &[u8], max: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A snippet of any body is at most `max` characters and an ellipsis.
+    #[test]
+    fn snippets_are_bounded() {
+        use proptest::prelude::*;
+        use testkit::hostile::{bounded, config};
+
+        bounded(std::time::Duration::from_secs(60), || {
+            proptest!(config(1000), |(
+                bytes in prop::collection::vec(any::<u8>(), 0..1200),
+                max in 0usize..300,
+            )| {
+                let s = snippet(&bytes, max);
+                prop_assert!(s.chars().count() <= max + 1);
+            });
+        });
+        assert_eq!(snippet(b"abcdef", 3), "abc\u{2026}");
+    }
+}

@@ -77,8 +77,6 @@ pub mod data;
 mod data_uri;
 mod error;
 mod input;
-#[cfg(test)]
-mod proptests;
 mod request;
 mod response;
 mod retry;

@@ -214,4 +214,22 @@ mod tests {
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
     }
+
+    /// Whatever a server puts in `Retry-After`, reading it does not panic.
+    #[test]
+    fn retry_after_never_panics() {
+        use proptest::prelude::*;
+        use testkit::hostile::{bounded, config, time_text};
+
+        bounded(Duration::from_secs(60), || {
+            proptest!(config(1000), |(text in time_text())| {
+                let _ = parse_retry_after(&text, SystemTime::now());
+            });
+        });
+        // It used to be `Duration::from_secs_f64`, which panics past u64::MAX seconds.
+        assert_eq!(
+            parse_retry_after("1e300", SystemTime::UNIX_EPOCH),
+            Some(Duration::MAX)
+        );
+    }
 }

@@ -1,6 +1,9 @@
 //! Helpers shared by the end-to-end tests: free loopback ports, the tools `scripts/test.sh`
 //! installs (`.venv`, `node_modules`), moto's server, the workspace's own binaries, and small
-//! trees of files to transfer. Nothing here reaches beyond 127.0.0.1.
+//! trees of files to transfer. Nothing here reaches beyond 127.0.0.1. [`hostile`] is the
+//! property-test harness of every crate's hostile suite.
+
+pub mod hostile;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;

@@ -283,3 +283,22 @@ pub(crate) fn expect_type(
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever a listing says a file's `last_modified` is, reading it does not panic.
+    #[test]
+    fn listing_times_never_panic() {
+        use proptest::prelude::*;
+        use testkit::hostile::{bounded, config, time_text};
+
+        bounded(Duration::from_secs(60), || {
+            proptest!(config(1000), |(text in time_text())| {
+                let _ = parse_listing_time(&text);
+            });
+        });
+        assert!(parse_listing_time("2019-01-09T22:44:31.632Z").is_some());
+    }
+}

@@ -82,6 +82,11 @@ pub async fn data_errors_say_what_went_wrong(target: &Target) {
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert!(err.to_string().contains(&format!("{errs}/none")), "{err}");
+    let err = c.file(format!("{errs}/none")).metadata().await.unwrap_err();
+    assert!(err.is_not_found(), "metadata of a missing file: {err:?}");
+    // A file is not a directory, and asking does not download it.
+    assert!(!c.dir(format!("{errs}/f")).exists().await.unwrap());
+    assert!(c.dir(&errs).exists().await.unwrap());
     let err = c.file(&errs).get_bytes().await.unwrap_err();
     assert!(
         matches!(

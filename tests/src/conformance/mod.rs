@@ -105,6 +105,7 @@ pub fn checks() -> Vec<Check> {
             Nothing,
             transfers::whole_trees_upload_and_download_with_progress
         ),
+        check!(Nothing, transfers::uploads_follow_links_and_report_loops),
         check!(
             Nothing,
             blocking::the_blocking_facade_covers_algorithm_calls

@@ -73,3 +73,50 @@ pub async fn whole_trees_upload_and_download_with_progress(target: &Target) {
         c.dir(&remote).delete(true).await.unwrap();
     }
 }
+
+/// An upload follows symbolic links, reports a link that loops back above itself and one that
+/// dangles (uploading the rest), and creates its directories with the ACL asked for.
+pub async fn uploads_follow_links_and_report_loops(target: &Target) {
+    let c = target.client();
+    let source = tempfile::tempdir().unwrap();
+    let root = source.path();
+    std::fs::create_dir(root.join("a")).unwrap();
+    std::fs::write(root.join("a/file.txt"), "hello").unwrap();
+    let failed_links = link_tree(root);
+    let remote = target.my_dir("links");
+    let options = TransferOptions::default().acl(algorithmia_client::DataAcl::Public);
+    let report = c.upload_dir(root, &remote, options).await.unwrap();
+    assert_eq!(report.failed.len(), failed_links, "{report:?}");
+    let expected_files = if failed_links == 0 { 1 } else { 3 };
+    assert_eq!(report.files, expected_files, "{report:?}");
+    let file = c.file(format!("{remote}/a/file.txt"));
+    assert_eq!(file.get_string().await.unwrap(), "hello");
+    // The collection the upload created carries the ACL (sub-folders have none of their own).
+    assert_eq!(
+        c.dir(&remote).acl().await.unwrap(),
+        Some(algorithmia_client::DataAcl::Public)
+    );
+    if failed_links > 0 {
+        let through_link = c.file(format!("{remote}/link-to-dir/file.txt"));
+        assert_eq!(through_link.get_string().await.unwrap(), "hello");
+    }
+    c.dir(&remote).delete(true).await.unwrap();
+}
+
+/// Links for [`uploads_follow_links_and_report_loops`]: a link to a file, one to a directory,
+/// one looping back to the top (met twice: under `a/` and under `link-to-dir/`) and a dangling
+/// one. Returns how many entries the upload must report as failed.
+#[cfg(unix)]
+fn link_tree(root: &std::path::Path) -> usize {
+    use std::os::unix::fs::symlink;
+    symlink(root.join("a/file.txt"), root.join("link-to-file")).unwrap();
+    symlink(root.join("a"), root.join("link-to-dir")).unwrap();
+    symlink(root, root.join("a/back-to-top")).unwrap();
+    symlink(root.join("nowhere"), root.join("dangling")).unwrap();
+    3
+}
+
+#[cfg(not(unix))]
+fn link_tree(_root: &std::path::Path) -> usize {
+    0
+}
