@@ -16,6 +16,60 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The blueprint's `bootstrap` (`algorithmia-blueprint`) that `cargo build -p lambda-blueprint`
+/// (or `cargo test --workspace`) built beside the running test binary. Panics with the fix when
+/// it is missing, or older than a source file of the blueprint or the SDK: a stale binary would
+/// test old code.
+pub fn blueprint_bootstrap() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("no test binary path: {e}"));
+    // target/<profile>/deps/<test> → target/<profile>/algorithmia-blueprint
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|profile| profile.join("algorithmia-blueprint"))
+        .unwrap_or_default();
+    let fix =
+        "run `cargo build -p lambda-blueprint` (scripts/test.sh's `cargo test --workspace` does)";
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| panic!("{} is missing: {fix}", path.display()));
+    for crate_dir in ["lambda-blueprint", "algorithmia-client"] {
+        if let Some((source, changed)) = newest_file(&repo_root().join(crate_dir).join("src"))
+            && changed > built
+        {
+            panic!(
+                "{} is older than {}: {fix}",
+                path.display(),
+                source.display()
+            );
+        }
+    }
+    path
+}
+
+/// The most recently modified file under `dir`, and when it was modified.
+fn newest_file(dir: &Path) -> Option<(PathBuf, std::time::SystemTime)> {
+    let mut newest: Option<(PathBuf, std::time::SystemTime)> = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let candidate = if path.is_dir() {
+            newest_file(&path)
+        } else {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .map(|t| (path, t))
+        };
+        if let Some((path, time)) = candidate
+            && newest.as_ref().is_none_or(|(_, t)| time > *t)
+        {
+            newest = Some((path, time));
+        }
+    }
+    newest
+}
+
 /// A program the test command installed into `.venv/bin`; panics with the fix if it is missing.
 pub fn venv_bin(name: &str) -> PathBuf {
     let path = repo_root().join(".venv/bin").join(name);
