@@ -233,7 +233,9 @@ mod tests {
             }),
             FailureKind::Internal
         );
-        let bad_uri = "nope".parse::<algorithmia_client::DataUri>().unwrap_err();
+        let bad_uri = "data://a/../b"
+            .parse::<algorithmia_client::DataUri>()
+            .unwrap_err();
         assert_eq!(
             classify(&Error::InvalidDataUri(bad_uri)),
             FailureKind::Internal
