@@ -38,6 +38,10 @@
 //!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! The calls go through an [`AlgorithmCaller`]: [`ApiCaller`], the SDK's handle on the
+//! configured algorithm, unless [`Blueprint::with_caller`] is given another (the handler's tests
+//! give one that answers in the test, so they need no server).
 #![deny(missing_docs)]
 
 mod caller;
