@@ -74,6 +74,7 @@ pub(crate) fn classify(error: &Error) -> FailureKind {
         Error::Transport(e) => match e.kind {
             TransportKind::Timeout => FailureKind::Timeout,
             TransportKind::Connect | TransportKind::Other => FailureKind::Transport,
+            // Kinds of transport failure the SDK adds later.
             _ => FailureKind::Transport,
         },
         Error::Decode(_) => FailureKind::BadResponse,

@@ -5,9 +5,8 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use bytes::Bytes;
 use lambda_blueprint::CallOutput;
-use serde_json::{Value, json};
-
 use lambda_blueprint::events::Payload;
+use serde_json::{Value, json};
 
 use crate::algorithms::{Answer, FakeAlgorithm};
 use crate::{blueprint, fixture, invoke};
