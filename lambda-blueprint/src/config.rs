@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use algorithmia_client::wire::MAX_ALGO_TIMEOUT_SECS;
 use algorithmia_client::{AlgoRef, ApiKey};
-use base64::Engine as _;
 
+use crate::encoding::from_base64;
 use crate::template::InputTemplate;
 
 /// A configuration error: which variable, and what is wrong with it. Never contains a secret.
@@ -200,11 +201,9 @@ impl Config {
             (Some(key), None) => KeySource::Plain(ApiKey::new(key)),
             (None, Some(blob)) => {
                 let compact: String = blob.split_whitespace().collect();
-                let ciphertext = base64::engine::general_purpose::STANDARD
-                    .decode(compact.as_bytes())
-                    .map_err(|e| {
-                        error("ALGORITHMIA_API_KEY_ENCRYPTED", format!("not base64: {e}"))
-                    })?;
+                let ciphertext = from_base64(&compact).map_err(|e| {
+                    error("ALGORITHMIA_API_KEY_ENCRYPTED", format!("not base64: {e}"))
+                })?;
                 if ciphertext.is_empty() {
                     return Err(error(
                         "ALGORITHMIA_API_KEY_ENCRYPTED",
@@ -229,10 +228,10 @@ impl Config {
                         format!("{text:?} is not a number of seconds"),
                     )
                 })?;
-                if !(1.0..=3000.0).contains(&secs) {
+                if !(1.0..=MAX_ALGO_TIMEOUT_SECS as f64).contains(&secs) {
                     return Err(error(
                         "ALGORITHMIA_TIMEOUT",
-                        format!("{text} is outside 1..=3000 seconds"),
+                        format!("{text} is outside 1..={MAX_ALGO_TIMEOUT_SECS} seconds"),
                     ));
                 }
                 Some(Duration::from_secs_f64(secs))

@@ -7,96 +7,21 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use algorithmia_client::{AlgoInput, AlgoOutput, Algorithm, Error, Raw, Void};
-use bytes::Bytes;
+use algorithmia_client::wire::{DEFAULT_ALGO_TIMEOUT_SECS, MAX_ALGO_TIMEOUT_SECS};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use crate::config::{BatchMode, Config, OutputMode};
+use crate::caller::{AlgorithmCaller, CallOutput};
+use crate::config::{BatchMode, Config};
 use crate::events::{Invocation, Payload, Record, Source};
+use crate::failure::{FailureKind, RecordFailure, classify, describe};
 
 /// Time kept back from the deadline for answering Lambda.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(1000);
 /// A call is not started with less time than this left (after the margin).
 pub const MIN_CALL_TIME: Duration = Duration::from_secs(1);
-/// The algorithm timeout when neither the configuration nor a deadline sets one.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// What a successful call returned.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CallOutput {
-    /// A JSON result.
-    Json(Value),
-    /// A text result.
-    Text(String),
-    /// A binary result.
-    Binary(Bytes),
-    /// No result (void content, or `output=void`, with its request id).
-    Void(Option<String>),
-    /// `output=raw`: the body and its content type.
-    Raw(Bytes, Option<String>),
-}
-
-impl CallOutput {
-    /// The output as JSON, for a direct invocation's result (bytes as base64).
-    pub fn to_json(&self) -> Value {
-        use base64::Engine as _;
-        match self {
-            CallOutput::Json(v) => v.clone(),
-            CallOutput::Text(s) => Value::String(s.clone()),
-            CallOutput::Binary(b) => {
-                Value::String(base64::engine::general_purpose::STANDARD.encode(b))
-            }
-            CallOutput::Void(_) => Value::Null,
-            CallOutput::Raw(body, _) => Payload::sniff(body.clone()).to_json(),
-        }
-    }
-}
-
-/// Why a record failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// The record could not be read, or the template did not fit it.
-    BadRecord,
-    /// The algorithm rejected its input (`InputError`).
-    InputError,
-    /// The algorithm failed otherwise.
-    Algorithm,
-    /// The call timed out.
-    Timeout,
-    /// The API refused the call (401, 404, 429, ...).
-    Api,
-    /// The network failed.
-    Transport,
-    /// Not sent: time ran short, or an earlier record of its group failed.
-    NotSent,
-}
-
-impl FailureKind {
-    /// The `errorType` Lambda reports.
-    pub fn error_type(self) -> &'static str {
-        match self {
-            FailureKind::BadRecord => "BadRecord",
-            FailureKind::InputError => "InputError",
-            FailureKind::Algorithm => "AlgorithmError",
-            FailureKind::Timeout => "TimeoutError",
-            FailureKind::Api => "ApiError",
-            FailureKind::Transport => "TransportError",
-            FailureKind::NotSent => "NotSent",
-        }
-    }
-}
-
-/// A failed record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordFailure {
-    /// The record's identifier.
-    pub id: String,
-    /// What kind of failure.
-    pub kind: FailureKind,
-    /// What went wrong (never the key).
-    pub message: String,
-}
+/// The algorithm timeout when neither the configuration nor a deadline sets one: the API's.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(DEFAULT_ALGO_TIMEOUT_SECS);
 
 /// The outcome of one record.
 pub(crate) type Outcome = Result<CallOutput, RecordFailure>;
@@ -106,63 +31,6 @@ fn failure(record: &Record, kind: FailureKind, message: impl Into<String>) -> Re
         id: record.id.clone(),
         kind,
         message: message.into(),
-    }
-}
-
-fn classify(error: &Error) -> FailureKind {
-    match error {
-        Error::Algorithm(e) => match e.error_type.as_deref() {
-            Some("InputError") => FailureKind::InputError,
-            Some("TimeoutError") => FailureKind::Timeout,
-            _ => FailureKind::Algorithm,
-        },
-        Error::Transport(_) if error.is_timeout() => FailureKind::Timeout,
-        Error::Transport(_) => FailureKind::Transport,
-        Error::InputTooLarge { .. } | Error::Serialize { .. } => FailureKind::BadRecord,
-        _ => FailureKind::Api,
-    }
-}
-
-fn describe(error: &Error) -> String {
-    match error {
-        Error::Api(e) if e.status == 401 => format!(
-            "the Algorithmia API refused the API key (HTTP 401): {}",
-            e.message
-        ),
-        other => other.to_string(),
-    }
-}
-
-/// The handles the calls go through, one per output mode.
-#[derive(Clone)]
-pub(crate) struct Caller {
-    pub(crate) algorithm: Algorithm,
-    pub(crate) output: OutputMode,
-}
-
-impl Caller {
-    async fn call(&self, payload: Payload, timeout: Duration) -> Result<CallOutput, Error> {
-        let input = match payload {
-            Payload::Json(v) => AlgoInput::Json(v),
-            Payload::Text(s) => AlgoInput::Text(s),
-            Payload::Binary(b) => AlgoInput::Binary(b),
-        };
-        let algorithm = self.algorithm.clone().timeout(timeout);
-        Ok(match self.output {
-            OutputMode::Default => match algorithm.pipe(input).await?.into_output() {
-                AlgoOutput::Json(v) => CallOutput::Json(v),
-                AlgoOutput::Text(s) => CallOutput::Text(s),
-                AlgoOutput::Binary(b) => CallOutput::Binary(b),
-                AlgoOutput::Void => CallOutput::Void(None),
-            },
-            OutputMode::Raw => {
-                let raw = algorithm.output(Raw).pipe(input).await?;
-                CallOutput::Raw(raw.body, raw.content_type)
-            }
-            OutputMode::Void => {
-                CallOutput::Void(Some(algorithm.output(Void).pipe(input).await?.request_id))
-            }
-        })
     }
 }
 
@@ -187,7 +55,9 @@ pub(crate) fn call_timeout(
     }
     let wanted = configured.unwrap_or(DEFAULT_TIMEOUT);
     let bounded = left.map_or(wanted, |left| wanted.min(left));
-    Ok(Duration::from_secs(bounded.as_secs().clamp(1, 3000)))
+    Ok(Duration::from_secs(
+        bounded.as_secs().clamp(1, MAX_ALGO_TIMEOUT_SECS),
+    ))
 }
 
 /// The input a record sends: its payload, or the template filled from its view.
@@ -209,7 +79,7 @@ fn input_of(record: &Record, config: &Config) -> Result<Payload, RecordFailure> 
 pub(crate) async fn dispatch(
     invocation: &Invocation,
     config: &Config,
-    caller: &Caller,
+    caller: &impl AlgorithmCaller,
     deadline: Option<Instant>,
 ) -> Vec<Outcome> {
     match config.batch {
@@ -221,7 +91,7 @@ pub(crate) async fn dispatch(
 async fn per_record(
     invocation: &Invocation,
     config: &Config,
-    caller: &Caller,
+    caller: &impl AlgorithmCaller,
     deadline: Option<Instant>,
 ) -> Vec<Outcome> {
     let records = &invocation.records;
@@ -319,7 +189,7 @@ async fn per_record(
 async fn whole_batch(
     invocation: &Invocation,
     config: &Config,
-    caller: &Caller,
+    caller: &impl AlgorithmCaller,
     deadline: Option<Instant>,
 ) -> Vec<Outcome> {
     let records = &invocation.records;
@@ -367,7 +237,7 @@ mod tests {
 
     #[test]
     fn call_timeouts_respect_the_deadline_and_the_configuration() {
-        assert_eq!(call_timeout(None, None).unwrap(), Duration::from_secs(300));
+        assert_eq!(call_timeout(None, None).unwrap(), DEFAULT_TIMEOUT);
         assert_eq!(
             call_timeout(Some(Duration::from_secs(20)), None).unwrap(),
             Duration::from_secs(20)

@@ -3,7 +3,7 @@
 use lambda_runtime::Diagnostic;
 
 use crate::config::ConfigError;
-use crate::dispatch::RecordFailure;
+use crate::failure::RecordFailure;
 use crate::key::KeyError;
 
 /// What the function reports as an error. No variant carries the key or a payload.
@@ -16,9 +16,13 @@ pub enum BlueprintError {
     /// The key could not be resolved, found at start.
     #[error(transparent)]
     Key(#[from] KeyError),
-    /// The SDK client could not be built.
-    #[error("could not set up the Algorithmia client: {0}")]
-    Client(String),
+    /// The SDK client could not be built; the SDK's error says why.
+    #[error("could not set up the Algorithmia client")]
+    Client(#[source] Box<algorithmia_client::Error>),
+    /// The configuration's key is a KMS ciphertext where a plaintext key was needed
+    /// ([`Blueprint::with_plain_key`](crate::Blueprint::with_plain_key)).
+    #[error("the key is encrypted: resolve it with resolve_key and use Blueprint::new")]
+    EncryptedKey,
     /// Some records of an S3, SNS or EventBridge invocation failed: Lambda retries the invocation.
     #[error("{} of {total} records failed: {}", failures.len(), summary(failures))]
     RecordsFailed {
@@ -50,12 +54,30 @@ fn summary(failures: &[RecordFailure]) -> String {
 }
 
 impl BlueprintError {
+    /// The whole story: this error, then each cause that adds to it, joined by `: ` (the SDK's
+    /// errors already tell their own causes, which are not repeated). What Lambda shows as
+    /// `errorMessage`, and what a start-up failure logs.
+    pub fn message(&self) -> String {
+        let mut message = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            let text = error.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            cause = error.source();
+        }
+        message
+    }
+
     /// The `errorType` Lambda shows.
     pub fn error_type(&self) -> &'static str {
         match self {
             BlueprintError::Config(_) => "Runtime.ConfigError",
             BlueprintError::Key(_) => "Runtime.KeyError",
             BlueprintError::Client(_) => "Runtime.ClientError",
+            BlueprintError::EncryptedKey => "Runtime.KeyError",
             BlueprintError::RecordsFailed { .. } => "RecordsFailed",
             BlueprintError::Record(f) => f.kind.error_type(),
             BlueprintError::Internal(_) => "Runtime.InternalError",
@@ -67,7 +89,40 @@ impl From<BlueprintError> for Diagnostic {
     fn from(e: BlueprintError) -> Diagnostic {
         Diagnostic {
             error_type: e.error_type().to_owned(),
-            error_message: e.to_string(),
+            error_message: e.message(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sdk_error_is_the_source_and_is_told_once() {
+        let sdk = algorithmia_client::Client::builder()
+            .api_key("simKey")
+            .base_url("not a url")
+            .build()
+            .unwrap_err();
+        let sdk_text = sdk.to_string();
+        let error = BlueprintError::Client(Box::new(sdk));
+        assert_eq!(error.to_string(), "could not set up the Algorithmia client");
+        let source = std::error::Error::source(&error).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some(sdk_text.as_str()));
+        assert_eq!(
+            error.message(),
+            format!("could not set up the Algorithmia client: {sdk_text}")
+        );
+        let diagnostic = Diagnostic::from(error);
+        assert_eq!(diagnostic.error_type, "Runtime.ClientError");
+        assert_eq!(
+            diagnostic.error_message,
+            format!("could not set up the Algorithmia client: {sdk_text}")
+        );
+        assert_eq!(
+            BlueprintError::EncryptedKey.error_type(),
+            "Runtime.KeyError"
+        );
     }
 }

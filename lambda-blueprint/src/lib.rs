@@ -38,12 +38,19 @@
 //!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! The calls go through an [`AlgorithmCaller`]: [`ApiCaller`], the SDK's handle on the
+//! configured algorithm, unless [`Blueprint::with_caller`] is given another (the handler's tests
+//! give one that answers in the test, so they need no server).
 #![deny(missing_docs)]
 
+mod caller;
 mod config;
 mod dispatch;
+mod encoding;
 mod error;
 pub mod events;
+mod failure;
 mod init_error;
 mod key;
 mod response;
@@ -56,21 +63,24 @@ use algorithmia_client::{ApiKey, Client, RetryPolicy};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
+pub use caller::{AlgorithmCaller, ApiCaller, CallOutput};
 pub use config::{BatchMode, Config, ConfigError, EncryptionContext, KeySource, OutputMode};
-pub use dispatch::{CallOutput, DEADLINE_MARGIN, FailureKind, MIN_CALL_TIME, RecordFailure};
+pub use dispatch::{DEADLINE_MARGIN, MIN_CALL_TIME};
 pub use error::BlueprintError;
+pub use failure::{FailureKind, RecordFailure};
 pub use init_error::report_init_error;
 pub use key::{DecryptError, Decrypter, KeyError, contexts_to_try, resolve_key};
 pub use template::InputTemplate;
 
-/// The function: configuration, and the client built once with the resolved key.
+/// The function: configuration, and the algorithm's caller, built once (by default the SDK's
+/// client with the resolved key, [`ApiCaller`]).
 #[derive(Clone)]
-pub struct Blueprint {
+pub struct Blueprint<C = ApiCaller> {
     config: Arc<Config>,
-    caller: dispatch::Caller,
+    caller: C,
 }
 
-impl std::fmt::Debug for Blueprint {
+impl<C> std::fmt::Debug for Blueprint<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Blueprint")
             .field("config", &self.config)
@@ -102,9 +112,7 @@ impl Blueprint {
                 let key = key.clone();
                 Blueprint::new(config, key)
             }
-            KeySource::Encrypted { .. } => Err(BlueprintError::Client(
-                "the key is encrypted: resolve it with resolve_key and use Blueprint::new".into(),
-            )),
+            KeySource::Encrypted { .. } => Err(BlueprintError::EncryptedKey),
         }
     }
 
@@ -125,15 +133,20 @@ impl Blueprint {
         }
         let client = builder
             .build()
-            .map_err(|e| BlueprintError::Client(e.to_string()))?;
-        let caller = dispatch::Caller {
-            algorithm: client.algo(&config.algorithm),
-            output: config.output,
-        };
-        Ok(Blueprint {
+            .map_err(|e| BlueprintError::Client(Box::new(e)))?;
+        let caller = ApiCaller::new(client.algo(&config.algorithm), config.output);
+        Ok(Blueprint::with_caller(config, caller))
+    }
+}
+
+impl<C: AlgorithmCaller> Blueprint<C> {
+    /// A blueprint whose calls go through `caller` (the configuration's algorithm, key and
+    /// output mode are the caller's business).
+    pub fn with_caller(config: Config, caller: C) -> Blueprint<C> {
+        Blueprint {
             config: Arc::new(config),
             caller,
-        })
+        }
     }
 
     /// The configuration.
@@ -186,7 +199,7 @@ fn deadline_of(deadline_ms: u64) -> Option<Instant> {
 }
 
 /// Serve invocations with `blueprint` until the runtime stops.
-pub async fn run(blueprint: Blueprint) -> Result<(), lambda_runtime::Error> {
+pub async fn run<C: AlgorithmCaller>(blueprint: Blueprint<C>) -> Result<(), lambda_runtime::Error> {
     let blueprint = &blueprint;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         blueprint.handle(event).await

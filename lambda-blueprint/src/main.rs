@@ -8,8 +8,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let blueprint = match Blueprint::from_env().await {
         Ok(blueprint) => blueprint,
         Err(e) => {
-            tracing::error!(error = %e, "start-up failed");
-            report_init_error(e.error_type(), &e.to_string()).await;
+            let message = e.message();
+            tracing::error!(error = %message, "start-up failed");
+            report_init_error(e.error_type(), &message).await;
             return Err(e.into());
         }
     };

@@ -4,12 +4,14 @@ use aws_lambda_events::event::sqs::SqsBatchResponse;
 use aws_lambda_events::event::streams::{
     DynamoDbBatchItemFailure, DynamoDbEventResponse, KinesisEventResponse,
 };
-use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::dispatch::{CallOutput, FailureKind, Outcome, RecordFailure};
+use crate::caller::CallOutput;
+use crate::dispatch::Outcome;
+use crate::encoding::to_base64;
 use crate::error::BlueprintError;
 use crate::events::{Invocation, Source};
+use crate::failure::{FailureKind, RecordFailure};
 
 /// The function's answer to an invocation whose records have been sent.
 pub(crate) fn answer(
@@ -77,11 +79,12 @@ fn http(status: u16, content_type: &str, body: String, base64: bool) -> Value {
 /// An HTTP response: the result in its own content type, or a JSON error with a status that
 /// says whose fault it was.
 fn http_response(outcome: Option<Outcome>) -> Value {
-    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     match outcome {
         Some(Ok(CallOutput::Json(v))) => http(200, "application/json", v.to_string(), false),
         Some(Ok(CallOutput::Text(s))) => http(200, "text/plain; charset=utf-8", s, false),
-        Some(Ok(CallOutput::Binary(b))) => http(200, "application/octet-stream", b64(&b), true),
+        Some(Ok(CallOutput::Binary(b))) => {
+            http(200, "application/octet-stream", to_base64(&b), true)
+        }
         Some(Ok(CallOutput::Void(request_id))) => match request_id {
             Some(id) => http(
                 202,
@@ -95,14 +98,20 @@ fn http_response(outcome: Option<Outcome>) -> Value {
             let content_type = content_type.unwrap_or_else(|| "application/octet-stream".into());
             match String::from_utf8(body.to_vec()) {
                 Ok(text) => http(200, &content_type, text, false),
-                Err(_) => http(200, &content_type, b64(&body), true),
+                Err(_) => http(200, &content_type, to_base64(&body), true),
             }
         }
         Some(Err(f)) => {
             let status = match f.kind {
                 FailureKind::BadRecord | FailureKind::InputError => 400,
                 FailureKind::Timeout | FailureKind::NotSent => 504,
-                FailureKind::Algorithm | FailureKind::Api | FailureKind::Transport => 502,
+                FailureKind::Algorithm
+                | FailureKind::Api
+                | FailureKind::ApiUnavailable
+                | FailureKind::BadResponse
+                | FailureKind::Transport
+                | FailureKind::Config
+                | FailureKind::Internal => 502,
             };
             let body = json!({"error": {"message": f.message, "error_type": f.kind.error_type()}});
             http(status, "application/json", body.to_string(), false)

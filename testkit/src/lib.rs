@@ -26,6 +26,12 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The blueprint's `bootstrap` (`algorithmia-blueprint`), built fresh from the sources by
+/// [`workspace_binary`] into the running test's target directory, so a test never runs old code.
+pub fn blueprint_bootstrap() -> PathBuf {
+    workspace_binary("lambda-blueprint", "algorithmia-blueprint")
+}
+
 /// A program the test command installed into `.venv/bin`; panics with the fix if it is missing.
 pub fn venv_bin(name: &str) -> PathBuf {
     let path = repo_root().join(".venv/bin").join(name);

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 
 use aws_lambda_events::event::dynamodb::EventRecord;
-use base64::Engine as _;
 use serde_dynamo::AttributeValue;
 use serde_json::{Map, Number, Value, json};
 
 use super::{Payload, Record, RecordInput, parse, str_at};
+use crate::encoding::to_base64;
 
 /// A DynamoDB number as JSON: a number when that is exact, else the original string.
 fn number(text: &str) -> Value {
@@ -37,7 +37,7 @@ fn number(text: &str) -> Value {
 }
 
 fn attribute(value: &AttributeValue) -> Value {
-    let b64 = |b: &[u8]| Value::String(base64::engine::general_purpose::STANDARD.encode(b));
+    let b64 = |b: &[u8]| Value::String(to_base64(b));
     match value {
         AttributeValue::N(n) => number(n),
         AttributeValue::S(s) => Value::String(s.clone()),

@@ -1,10 +1,10 @@
 //! API Gateway REST (v1), HTTP API (v2) and Function URLs.
 
-use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::Value;
 
 use super::{Payload, Record, RecordInput, str_at};
+use crate::encoding::from_base64;
 
 /// Which API Gateway payload format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +76,7 @@ fn body(event: &Value) -> Result<Payload, String> {
     };
     let bytes = if event.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
         Bytes::from(
-            base64::engine::general_purpose::STANDARD
-                .decode(text.as_bytes())
+            from_base64(text)
                 .map_err(|e| format!("the request body is marked base64 but is not: {e}"))?,
         )
     } else {

@@ -94,13 +94,10 @@ impl Payload {
 
     /// The payload as a JSON value, for templates and batch arrays (bytes as base64).
     pub fn to_json(&self) -> Value {
-        use base64::Engine as _;
         match self {
             Payload::Json(v) => v.clone(),
             Payload::Text(s) => Value::String(s.clone()),
-            Payload::Binary(b) => {
-                Value::String(base64::engine::general_purpose::STANDARD.encode(b))
-            }
+            Payload::Binary(b) => Value::String(crate::encoding::to_base64(b)),
         }
     }
 }

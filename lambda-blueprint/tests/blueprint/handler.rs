@@ -1,13 +1,15 @@
-//! The handler against a real `algorithmia-local`.
+//! The handler, with algorithms answering in the test.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use algorithmia_local::{AlgoError, AlgorithmDef, LocalServer, Output};
 use base64::Engine as _;
+use bytes::Bytes;
+use lambda_blueprint::CallOutput;
+use lambda_blueprint::events::Payload;
 use serde_json::{Value, json};
 
-use crate::{KEY, blueprint, fixture, invoke, server};
+use crate::algorithms::{Answer, FakeAlgorithm};
+use crate::{blueprint, fixture, invoke};
 
 fn kinesis_event(records: &[(&str, &str, Value)]) -> Value {
     let records: Vec<Value> = records
@@ -29,37 +31,10 @@ fn kinesis_event(records: &[(&str, &str, Value)]) -> Value {
     json!({"Records": records})
 }
 
-/// An algorithm that records the order it sees inputs in, and fails on `{"fail": true}`.
-fn recorder(seen: Arc<Mutex<Vec<Value>>>) -> AlgorithmDef {
-    AlgorithmDef::new("test/Recorder")
-        .version("1.0.0")
-        .handler(move |input, _ctx| {
-            let seen = Arc::clone(&seen);
-            async move {
-                let value = input.as_json().cloned().unwrap_or(Value::Null);
-                seen.lock().unwrap().push(value.clone());
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                if value.get("fail") == Some(&Value::Bool(true)) {
-                    return Err(AlgoError::input("asked to fail"));
-                }
-                Ok(Output::Json(value))
-            }
-        })
-}
-
 #[tokio::test]
 async fn kinesis_partial_failures_are_reported_and_order_holds_per_partition() {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let server = LocalServer::builder()
-        .api_key(KEY, "blueprint")
-        .algorithm(recorder(Arc::clone(&seen)))
-        .start()
-        .unwrap();
-    let bp = blueprint(
-        &server,
-        "test/Recorder",
-        &[("ALGORITHMIA_CONCURRENCY", "4")],
-    );
+    let recorder = FakeAlgorithm::recorder();
+    let bp = blueprint(&recorder, &[("ALGORITHMIA_CONCURRENCY", "4")]);
     let event = kinesis_event(&[
         ("1", "a", json!({"p": "a", "n": 1})),
         ("2", "b", json!({"p": "b", "n": 1})),
@@ -82,7 +57,7 @@ async fn kinesis_partial_failures_are_reported_and_order_holds_per_partition() {
     for id in ["3", "5", "6"] {
         assert!(failed.contains(&id), "{id} in {answer}");
     }
-    let seen = seen.lock().unwrap().clone();
+    let seen = recorder.inputs();
     for (id, p, n) in [("1", "a", 1), ("2", "b", 1), ("4", "b", 2), ("7", "b", 3)] {
         let ran_ok = seen.iter().any(|v| v["p"] == p && v["n"] == n);
         assert_eq!(
@@ -109,17 +84,8 @@ async fn kinesis_partial_failures_are_reported_and_order_holds_per_partition() {
 
 #[tokio::test]
 async fn a_stream_does_not_start_records_after_its_first_failure_but_a_queue_does() {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let server = LocalServer::builder()
-        .api_key(KEY, "blueprint")
-        .algorithm(recorder(Arc::clone(&seen)))
-        .start()
-        .unwrap();
-    let bp = blueprint(
-        &server,
-        "test/Recorder",
-        &[("ALGORITHMIA_CONCURRENCY", "1")],
-    );
+    let recorder = FakeAlgorithm::recorder();
+    let bp = blueprint(&recorder, &[("ALGORITHMIA_CONCURRENCY", "1")]);
     let event = kinesis_event(&[
         ("1", "a", json!({"p": "a", "n": 1})),
         ("2", "b", json!({"p": "b", "n": 1, "fail": true})),
@@ -131,10 +97,10 @@ async fn a_stream_does_not_start_records_after_its_first_failure_but_a_queue_doe
         answer,
         json!({"batchItemFailures": [{"itemIdentifier": "2"}, {"itemIdentifier": "3"}]})
     );
-    assert_eq!(seen.lock().unwrap().len(), 2);
-    assert!(!seen.lock().unwrap().iter().any(|v| v["p"] == "c"));
+    assert_eq!(recorder.inputs().len(), 2);
+    assert!(!recorder.inputs().iter().any(|v| v["p"] == "c"));
     // SQS deletes each message on its own: a failure stops nothing else.
-    seen.lock().unwrap().clear();
+    recorder.clear();
     let mut sqs = fixture("aws-sqs-event.json");
     let template = sqs["Records"][0].clone();
     let records: Vec<Value> = [
@@ -156,13 +122,12 @@ async fn a_stream_does_not_start_records_after_its_first_failure_but_a_queue_doe
         answer,
         json!({"batchItemFailures": [{"itemIdentifier": "m2"}]})
     );
-    assert_eq!(seen.lock().unwrap().len(), 3);
+    assert_eq!(recorder.inputs().len(), 3);
 }
 
 #[tokio::test]
 async fn sqs_fifo_dynamodb_and_success_answers() {
-    let server = server();
-    let echo = blueprint(&server, "util/Echo", &[]);
+    let echo = blueprint(&FakeAlgorithm::echo(), &[]);
     assert_eq!(
         invoke(&echo, fixture("sqs-fifo.json"), None).await.unwrap(),
         json!({"batchItemFailures": []})
@@ -177,8 +142,7 @@ async fn sqs_fifo_dynamodb_and_success_answers() {
     );
     // Every record made to fail: every message of every group is reported, with message ids.
     let fail = blueprint(
-        &server,
-        "util/Fail",
+        &FakeAlgorithm::fail(),
         &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"message":"no"}"#)],
     );
     let answer = invoke(&fail, fixture("sqs-fifo.json"), None).await.unwrap();
@@ -193,8 +157,7 @@ async fn sqs_fifo_dynamodb_and_success_answers() {
 
 #[tokio::test]
 async fn s3_and_sns_failures_are_errors_naming_the_records() {
-    let server = server();
-    let echo = blueprint(&server, "util/Echo", &[]);
+    let echo = blueprint(&FakeAlgorithm::echo(), &[]);
     assert_eq!(
         invoke(&echo, fixture("s3-put.json"), None).await.unwrap(),
         json!({"records": 3, "succeeded": 3})
@@ -204,8 +167,7 @@ async fn s3_and_sns_failures_are_errors_naming_the_records() {
         json!({"records": 1, "succeeded": 1})
     );
     let fail = blueprint(
-        &server,
-        "util/Fail",
+        &FakeAlgorithm::fail(),
         &[(
             "ALGORITHMIA_INPUT_TEMPLATE",
             r#"{"message":"cannot thumbnail ${/key}","error_type":"InputError"}"#,
@@ -225,31 +187,24 @@ async fn s3_and_sns_failures_are_errors_naming_the_records() {
 
 #[tokio::test]
 async fn templates_shape_the_input_and_a_missing_pointer_fails_only_its_record() {
-    let inputs = Arc::new(Mutex::new(Vec::new()));
-    let server = LocalServer::builder()
-        .api_key(KEY, "blueprint")
-        .algorithm(recorder(Arc::clone(&inputs)))
-        .start()
-        .unwrap();
+    let recorder = FakeAlgorithm::recorder();
     let bp = blueprint(
-        &server,
-        "test/Recorder",
+        &recorder,
         &[(
             "ALGORITHMIA_INPUT_TEMPLATE",
             r#"{"image":"${/uri}","outputUrl":"s3://thumbs/${/key}","width":200,"size":"${/size}"}"#,
         )],
     );
     assert!(invoke(&bp, fixture("s3-put.json"), None).await.is_ok());
-    let mut seen = inputs.lock().unwrap().clone();
+    let mut seen = recorder.inputs();
     seen.sort_by_key(|v| v["image"].as_str().unwrap().to_owned());
     assert_eq!(
         seen[0],
         json!({"image": "s3://photos/uploads/Happy Face.jpg", "outputUrl": "s3://thumbs/uploads/Happy Face.jpg", "width": 200, "size": 1024})
     );
-    inputs.lock().unwrap().clear();
+    recorder.clear();
     let partial = blueprint(
-        &server,
-        "test/Recorder",
+        &recorder,
         &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"user":"${/data/user}"}"#)],
     );
     let answer = invoke(&partial, fixture("kinesis.json"), None)
@@ -264,13 +219,12 @@ async fn templates_shape_the_input_and_a_missing_pointer_fails_only_its_record()
         .collect();
     assert_eq!(failed.len(), 2);
     assert!(failed.iter().all(|id| !id.ends_with("8898")), "{failed:?}");
-    assert_eq!(inputs.lock().unwrap().as_slice(), &[json!({"user": "ada"})]);
+    assert_eq!(recorder.inputs(), [json!({"user": "ada"})]);
 }
 
 #[tokio::test]
 async fn http_requests_get_http_answers() {
-    let server = server();
-    let echo = blueprint(&server, "util/Echo", &[]);
+    let echo = blueprint(&FakeAlgorithm::echo(), &[]);
     let answer = invoke(&echo, fixture("apigw-http.json"), None)
         .await
         .unwrap();
@@ -291,7 +245,7 @@ async fn http_requests_get_http_answers() {
         ),
         (&json!(200), &json!(true), &json!("iVBORw=="))
     );
-    let hello = blueprint(&server, "demo/Hello", &[]);
+    let hello = blueprint(&FakeAlgorithm::hello(), &[]);
     let mut text = fixture("apigw-rest.json");
     text["headers"] = json!({"Content-Type": "text/plain"});
     text["body"] = json!("lambda");
@@ -307,8 +261,7 @@ async fn http_requests_get_http_answers() {
         .unwrap();
     assert_eq!(answer["statusCode"], 400, "{answer}");
     let fail = blueprint(
-        &server,
-        "util/Fail",
+        &FakeAlgorithm::fail(),
         &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"message":"no ${/name}"}"#)],
     );
     let answer = invoke(&fail, fixture("apigw-http.json"), None)
@@ -320,7 +273,7 @@ async fn http_requests_get_http_answers() {
     let mut bad = fixture("apigw-http.json");
     bad["body"] = json!("{broken");
     assert_eq!(invoke(&echo, bad, None).await.unwrap()["statusCode"], 400);
-    let slow = blueprint(&server, "util/Delay", &[("ALGORITHMIA_TIMEOUT", "1")]);
+    let slow = blueprint(&FakeAlgorithm::delay(), &[("ALGORITHMIA_TIMEOUT", "1")]);
     let mut delay = fixture("apigw-http.json");
     delay["body"] = json!(r#"{"ms": 3000}"#);
     assert_eq!(invoke(&slow, delay, None).await.unwrap()["statusCode"], 504);
@@ -328,13 +281,12 @@ async fn http_requests_get_http_answers() {
 
 #[tokio::test]
 async fn direct_invocations_return_the_result_or_the_error() {
-    let server = server();
-    let echo = blueprint(&server, "util/Echo/1.0.0", &[]);
+    let echo = blueprint(&FakeAlgorithm::echo(), &[]);
     assert_eq!(
         invoke(&echo, fixture("direct.json"), None).await.unwrap(),
         fixture("direct.json")
     );
-    let fail = blueprint(&server, "util/Fail", &[]);
+    let fail = blueprint(&FakeAlgorithm::fail(), &[]);
     let err = invoke(
         &fail,
         json!({"message": "direct failure", "error_type": "InputError"}),
@@ -349,30 +301,38 @@ async fn direct_invocations_return_the_result_or_the_error() {
         ),
         "{err}"
     );
-    let raw = blueprint(&server, "util/Echo", &[("ALGORITHMIA_OUTPUT", "raw")]);
+    // What the raw and void output modes return (the SDK's part is tested against the
+    // server, in the `tests` crate): the body as the result, and nothing.
+    let raw = FakeAlgorithm::new("util/Echo", |input| {
+        Answer::Output(CallOutput::Raw(
+            Bytes::from(input.to_json().to_string()),
+            Some("application/json".into()),
+        ))
+    });
     assert_eq!(
-        invoke(&raw, json!({"k": 1}), None).await.unwrap(),
+        invoke(&blueprint(&raw, &[]), json!({"k": 1}), None)
+            .await
+            .unwrap(),
         json!({"k": 1})
     );
-    let void = blueprint(&server, "util/Echo", &[("ALGORITHMIA_OUTPUT", "void")]);
+    let void = FakeAlgorithm::new("util/Echo", |_| {
+        Answer::Output(CallOutput::Void(Some("req-1".into())))
+    });
     assert_eq!(
-        invoke(&void, json!({"k": 1}), None).await.unwrap(),
+        invoke(&blueprint(&void, &[]), json!({"k": 1}), None)
+            .await
+            .unwrap(),
         Value::Null
     );
 }
 
 #[tokio::test]
 async fn batch_mode_sends_one_array() {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let server = LocalServer::builder()
-        .api_key(KEY, "blueprint")
-        .algorithm(recorder(Arc::clone(&seen)))
-        .start()
-        .unwrap();
-    let bp = blueprint(&server, "test/Recorder", &[("ALGORITHMIA_BATCH", "batch")]);
+    let recorder = FakeAlgorithm::recorder();
+    let bp = blueprint(&recorder, &[("ALGORITHMIA_BATCH", "batch")]);
     let answer = invoke(&bp, fixture("kinesis.json"), None).await.unwrap();
     assert_eq!(answer, json!({"batchItemFailures": []}));
-    let seen = seen.lock().unwrap().clone();
+    let seen = recorder.inputs();
     assert_eq!(seen.len(), 1);
     assert_eq!(
         seen[0],
@@ -382,10 +342,8 @@ async fn batch_mode_sends_one_array() {
 
 #[tokio::test]
 async fn records_are_not_started_when_time_runs_short() {
-    let server = server();
     let bp = blueprint(
-        &server,
-        "util/Delay",
+        &FakeAlgorithm::delay(),
         &[
             ("ALGORITHMIA_CONCURRENCY", "1"),
             ("ALGORITHMIA_INPUT_TEMPLATE", r#"{"ms":800}"#),
@@ -408,16 +366,84 @@ async fn records_are_not_started_when_time_runs_short() {
 }
 
 #[tokio::test]
-async fn a_wrong_key_is_surfaced_clearly() {
-    let server = server();
-    let bp = blueprint(
-        &server,
-        "util/Echo",
-        &[("ALGORITHMIA_API_KEY", "simWrongKey")],
-    );
+async fn a_refused_key_is_surfaced_clearly() {
+    let refused = FakeAlgorithm::new("util/Echo", |_| {
+        Answer::Refuse(401, "authorization required".into())
+    });
+    let bp = blueprint(&refused, &[]);
     let err = invoke(&bp, json!({"x": 1}), None).await.unwrap_err();
+    assert_eq!(err.error_type(), "ApiError");
     let text = err.to_string();
     assert!(text.contains("refused the API key (HTTP 401)"), "{text}");
-    assert!(!text.contains("simWrongKey"));
-    assert!(!format!("{bp:?}").contains("simWrongKey"));
+    assert!(!text.contains(crate::KEY));
+    assert!(!format!("{bp:?}").contains(crate::KEY));
+}
+
+/// An algorithm that answers `{"status": N}` with the API refusing the call with N,
+/// `{"unreachable": true}` with a connection failure, and anything else with itself.
+fn flaky() -> FakeAlgorithm {
+    FakeAlgorithm::new("util/Echo", |input| {
+        let field = |name: &str| match input {
+            Payload::Json(v) => v.get(name).cloned(),
+            _ => None,
+        };
+        if let Some(status) = field("status").and_then(|s| s.as_u64()) {
+            Answer::Refuse(status as u16, "not now".into())
+        } else if field("unreachable").is_some() {
+            Answer::Unreachable
+        } else {
+            Answer::echo(input)
+        }
+    })
+}
+
+#[tokio::test]
+async fn refusals_outages_and_broken_connections_are_told_apart() {
+    let bp = blueprint(&flaky(), &[]);
+    for (input, error_type) in [
+        (json!({"status": 403}), "ApiError"),
+        (json!({"status": 429}), "ApiUnavailable"),
+        (json!({"status": 503}), "ApiUnavailable"),
+        (json!({"unreachable": true}), "TransportError"),
+    ] {
+        let err = invoke(&bp, input.clone(), None).await.unwrap_err();
+        assert_eq!(err.error_type(), error_type, "{input}: {err}");
+        let diagnostic = lambda_runtime::Diagnostic::from(err);
+        assert_eq!(diagnostic.error_type, error_type);
+        assert!(!diagnostic.error_message.is_empty());
+        // Over HTTP each is the upstream's fault, a 502, and says which it was.
+        let mut request = fixture("apigw-http.json");
+        request["body"] = json!(input.to_string());
+        let answer = invoke(&bp, request, None).await.unwrap();
+        assert_eq!(answer["statusCode"], 502, "{input}: {answer}");
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["error"]["error_type"], error_type, "{input}");
+    }
+    let unreachable = invoke(&bp, json!({"unreachable": true}), None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(unreachable.contains("could not connect"), "{unreachable}");
+    // In a queue's batch, only the failed messages come back.
+    let mut sqs = fixture("aws-sqs-event.json");
+    let template = sqs["Records"][0].clone();
+    let records: Vec<Value> = [
+        ("m1", json!({"n": 1})),
+        ("m2", json!({"status": 500})),
+        ("m3", json!({"unreachable": true})),
+        ("m4", json!({"status": 404})),
+    ]
+    .into_iter()
+    .map(|(id, body)| {
+        let mut r = template.clone();
+        r["messageId"] = json!(id);
+        r["body"] = json!(body.to_string());
+        r
+    })
+    .collect();
+    sqs["Records"] = json!(records);
+    assert_eq!(
+        invoke(&bp, sqs, None).await.unwrap(),
+        json!({"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "m3"}, {"itemIdentifier": "m4"}]})
+    );
 }

@@ -1,5 +1,7 @@
-//! The blueprint end to end: the handler against a real `algorithmia-local`, and the built
-//! `bootstrap` under cargo-lambda's Runtime API emulator with moto's KMS.
+//! The handler with algorithms that answer in the test itself ([`algorithms::FakeAlgorithm`]):
+//! recognition, dispatch, order, deadlines and answers, with no server. The blueprint against a
+//! real `algorithmia-local`, and the built `bootstrap` under cargo-lambda, are in the `tests`
+//! crate (`tests/tests/blueprint`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -7,26 +9,17 @@
     unreachable_pub
 )]
 
-mod e2e;
+mod algorithms;
 mod handler;
-mod soak;
 
 use std::collections::HashMap;
 
-use algorithmia_local::{LocalServer, ServerHandle};
+use algorithms::FakeAlgorithm;
 use lambda_blueprint::{Blueprint, Config};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
 pub const KEY: &str = "simBlueprintKey";
-
-/// A server with the built-ins and one known key.
-pub fn server() -> ServerHandle {
-    LocalServer::builder()
-        .api_key(KEY, "blueprint")
-        .start()
-        .unwrap()
-}
 
 /// A fixture from `lambda-blueprint/tests/fixtures`.
 pub fn fixture(name: &str) -> Value {
@@ -34,22 +27,25 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// A blueprint for `algorithm` on `server`, with extra settings.
-pub fn blueprint(server: &ServerHandle, algorithm: &str, extra: &[(&str, &str)]) -> Blueprint {
+/// A blueprint whose calls go to `algorithm`, with extra settings.
+pub fn blueprint(algorithm: &FakeAlgorithm, extra: &[(&str, &str)]) -> Blueprint<FakeAlgorithm> {
     let mut vars: HashMap<String, String> = HashMap::from([
-        ("ALGORITHMIA_ALGORITHM".to_owned(), algorithm.to_owned()),
+        (
+            "ALGORITHMIA_ALGORITHM".to_owned(),
+            algorithm.name().to_owned(),
+        ),
         ("ALGORITHMIA_API_KEY".to_owned(), KEY.to_owned()),
-        ("ALGORITHMIA_API".to_owned(), server.base_url().to_owned()),
     ]);
     for (k, v) in extra {
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
-    Blueprint::with_plain_key(Config::from_lookup(|name| vars.get(name).cloned()).unwrap()).unwrap()
+    let config = Config::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    Blueprint::with_caller(config, algorithm.clone())
 }
 
 /// Invoke the handler with a default context (no deadline), or one ending in `deadline_ms`.
 pub async fn invoke(
-    blueprint: &Blueprint,
+    blueprint: &Blueprint<FakeAlgorithm>,
     event: Value,
     deadline_ms: Option<u64>,
 ) -> Result<Value, lambda_blueprint::BlueprintError> {

@@ -3,8 +3,6 @@
 //! `bootstrap` under cargo-lambda's Runtime API emulator, invoked with `cargo lambda invoke`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::PathBuf;
-
 use algorithmia_local::{LocalServer, ServerHandle};
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_s3::primitives::ByteStream;
@@ -14,22 +12,6 @@ use testkit::{Emulator, Function, Moto};
 
 const KEY: &str = "simWorkflowKey";
 const FUNCTION: &str = "workflow";
-
-/// The `bootstrap` built by `cargo test --workspace` (lambda-blueprint's own tests build it).
-fn bootstrap() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .unwrap()
-        .join("algorithmia-blueprint");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p lambda-blueprint` (scripts/test.sh does)",
-        path.display()
-    );
-    path
-}
 
 fn s3_config(moto: &Moto) -> aws_sdk_s3::Config {
     aws_sdk_s3::Config::builder()
@@ -91,7 +73,7 @@ async fn rig(algorithm: &str, template: Value, buckets: &[&str]) -> Rig {
     let encrypted = ciphertext(&moto).await;
     let emulator = Emulator::start();
     let function = Function::start(
-        &bootstrap(),
+        &testkit::blueprint_bootstrap(),
         &emulator,
         FUNCTION,
         &[

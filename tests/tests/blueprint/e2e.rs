@@ -2,48 +2,13 @@
 //! --only-lambda-apis`), invoked with `cargo lambda invoke --data-file`, with moto's KMS and an
 //! `algorithmia-local`, all on free loopback ports started here.
 
-use std::path::Path;
 use std::time::Duration;
 
-use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_kms::primitives::Blob;
 use base64::Engine as _;
 use serde_json::{Value, json};
 use testkit::{Emulator, Function, Moto};
 
-use crate::{KEY, server};
-
-pub(crate) const FUNCTION: &str = "thumbnailer";
-
-/// A KMS key in moto and ciphertexts of `plaintext`, with and without the function's context.
-pub(crate) async fn ciphertexts(moto: &Moto, plaintext: &str) -> (String, String) {
-    let config = aws_sdk_kms::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&moto.url)
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .build();
-    let kms = aws_sdk_kms::Client::from_conf(config);
-    let key = kms.create_key().send().await.unwrap();
-    let key_id = key.key_metadata().unwrap().key_id().to_owned();
-    let encrypt = |context: bool| {
-        let mut request = kms
-            .encrypt()
-            .key_id(&key_id)
-            .plaintext(Blob::new(plaintext.as_bytes()));
-        if context {
-            request = request.encryption_context("LambdaFunctionName", FUNCTION);
-        }
-        request
-    };
-    let with = encrypt(true).send().await.unwrap();
-    let without = encrypt(false).send().await.unwrap();
-    let b64 = |blob: &Blob| base64::engine::general_purpose::STANDARD.encode(blob.as_ref());
-    (
-        b64(with.ciphertext_blob().unwrap()),
-        b64(without.ciphertext_blob().unwrap()),
-    )
-}
+use crate::{FUNCTION, KEY, ciphertexts, server};
 
 fn fixture_event(name: &str) -> Value {
     crate::fixture(name)
@@ -53,12 +18,8 @@ fn output_json(text: &str) -> Value {
     testkit::first_json(text).unwrap_or_else(|| panic!("no JSON in {text:?}"))
 }
 
-fn bootstrap() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_algorithmia-blueprint"))
-}
-
 fn start(emulator: &Emulator, env: &[(&str, String)]) -> Function {
-    Function::start(bootstrap(), emulator, FUNCTION, env)
+    Function::start(&testkit::blueprint_bootstrap(), emulator, FUNCTION, env)
 }
 
 fn kinesis_with_failures() -> Value {

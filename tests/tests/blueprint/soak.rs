@@ -3,10 +3,9 @@
 //! reported failures redelivered as Lambda does until none remain.
 //!
 //! `SOAK_RECORDS` sets the count of each (default 1000; the documented full run is 10000):
-//! `SOAK_RECORDS=10000 cargo test -p lambda-blueprint --test blueprint soak -- --nocapture`.
+//! `SOAK_RECORDS=10000 cargo test -p tests --test blueprint soak -- --nocapture`.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -16,7 +15,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use testkit::{Emulator, Function, Moto};
 
-use crate::KEY;
+use crate::{FUNCTION, KEY, ciphertexts};
 
 /// A fifth of the calls fail one way or another (latency comes on top and fails nothing).
 const FAULTS: &str = "seed=2026;/v1/algo/soak/Record:latency=0.05@10ms,429=0.03@0s,500=0.03,503=0.04,reset-before=0.03,reset-after=0.04,stall=0.03@50ms";
@@ -372,7 +371,7 @@ fn check(
 async fn soak_under_faults_loses_nothing_and_keeps_order() {
     let n = record_count();
     let moto = Moto::start();
-    let (ciphertext, _) = crate::e2e::ciphertexts(&moto, KEY).await;
+    let (ciphertext, _) = ciphertexts(&moto, KEY).await;
     let journal = Arc::new(Mutex::new(Journal::default()));
     let invocation = Arc::new(AtomicUsize::new(0));
     let server = LocalServer::builder()
@@ -383,9 +382,9 @@ async fn soak_under_faults_loses_nothing_and_keeps_order() {
         .unwrap();
     let emulator = Emulator::start();
     let function = Function::start(
-        Path::new(env!("CARGO_BIN_EXE_algorithmia-blueprint")),
+        &testkit::blueprint_bootstrap(),
         &emulator,
-        crate::e2e::FUNCTION,
+        FUNCTION,
         &[
             ("ALGORITHMIA_ALGORITHM", "soak/Record/1.0.0".into()),
             ("ALGORITHMIA_API", server.base_url().into()),
