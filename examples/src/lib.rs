@@ -48,7 +48,15 @@ pub fn exit_code(
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{program}: {e}");
+            // The message, then each cause: errors keep their causes as sources.
+            let mut text = e.to_string();
+            let mut cause = e.source();
+            while let Some(c) = cause {
+                text.push_str(": ");
+                text.push_str(&c.to_string());
+                cause = c.source();
+            }
+            eprintln!("{program}: {text}");
             std::process::ExitCode::FAILURE
         }
     }
