@@ -2,8 +2,8 @@
 //! (`handler_server`), and the built `bootstrap` under cargo-lambda's Runtime API emulator with
 //! moto's KMS, end to end (`e2e`) and under injected faults (`soak`).
 //!
-//! The `bootstrap` is the one `cargo build -p lambda-blueprint` (or `cargo test --workspace`)
-//! builds; the tools come from `.venv` (`scripts/test.sh` installs them).
+//! The `bootstrap` is built fresh from the sources (`testkit::blueprint_bootstrap`); the tools
+//! come from `.venv` (`scripts/test.sh` installs them).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
