@@ -54,21 +54,10 @@ fn summary(failures: &[RecordFailure]) -> String {
 }
 
 impl BlueprintError {
-    /// The whole story: this error, then each cause that adds to it, joined by `: ` (the SDK's
-    /// errors already tell their own causes, which are not repeated). What Lambda shows as
-    /// `errorMessage`, and what a start-up failure logs.
+    /// The whole story: this error, then each cause that adds to it, joined by `: `. What Lambda
+    /// shows as `errorMessage`, and what a start-up failure logs.
     pub fn message(&self) -> String {
-        let mut message = self.to_string();
-        let mut cause = std::error::Error::source(self);
-        while let Some(error) = cause {
-            let text = error.to_string();
-            if !message.contains(&text) {
-                message.push_str(": ");
-                message.push_str(&text);
-            }
-            cause = error.source();
-        }
-        message
+        story(self)
     }
 
     /// The `errorType` Lambda shows.
@@ -125,4 +114,20 @@ mod tests {
             "Runtime.KeyError"
         );
     }
+}
+
+/// An error, then each cause that adds to it (one whose text is already told is skipped), joined
+/// by `: `, the way error reporters print a chain.
+pub(crate) fn story(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let text = error.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = error.source();
+    }
+    message
 }

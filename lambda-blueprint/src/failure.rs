@@ -90,14 +90,15 @@ pub(crate) fn classify(error: &Error) -> FailureKind {
     }
 }
 
-/// What a person reading the failure needs: the SDK's message, or, for a refused key, what to do.
+/// What a person reading the failure needs: the SDK's message with its causes (a connection
+/// refused, a JSON syntax error), or, for a refused key, what to do.
 pub(crate) fn describe(error: &Error) -> String {
     match error {
         Error::Api(e) if e.status == 401 => format!(
             "the Algorithmia API refused the API key (HTTP 401): {}",
             e.message
         ),
-        other => other.to_string(),
+        other => crate::error::story(other),
     }
 }
 
@@ -260,6 +261,13 @@ mod tests {
         let refused = call_error(&closed, Duration::from_secs(1)).await;
         assert!(refused.is_connect(), "{refused}");
         assert_eq!(classify(&refused), FailureKind::Transport);
+        // The record's message tells the cause, which the SDK keeps as a source.
+        let cause = std::error::Error::source(&refused).unwrap().to_string();
+        assert!(
+            describe(&refused).contains(&cause),
+            "{}",
+            describe(&refused)
+        );
 
         let silent = stub(None).await;
         let timed_out = call_error(&silent, Duration::from_secs(1)).await;
@@ -273,5 +281,11 @@ mod tests {
         let undecodable = call_error(&garbled, Duration::from_secs(1)).await;
         assert!(matches!(undecodable, Error::Decode(_)), "{undecodable}");
         assert_eq!(classify(&undecodable), FailureKind::BadResponse);
+        let cause = std::error::Error::source(&undecodable).unwrap().to_string();
+        assert!(
+            describe(&undecodable).contains(&cause),
+            "{}",
+            describe(&undecodable)
+        );
     }
 }
