@@ -83,6 +83,22 @@ impl From<BlueprintError> for Diagnostic {
     }
 }
 
+/// An error, then each cause that adds to it (one whose text is already told is skipped), joined
+/// by `: `, the way error reporters print a chain.
+pub(crate) fn story(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let text = error.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = error.source();
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,20 +130,4 @@ mod tests {
             "Runtime.KeyError"
         );
     }
-}
-
-/// An error, then each cause that adds to it (one whose text is already told is skipped), joined
-/// by `: `, the way error reporters print a chain.
-pub(crate) fn story(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        let text = error.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        cause = error.source();
-    }
-    message
 }
