@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::Method;
@@ -86,6 +86,8 @@ impl OutputMode for Void {
 #[derive(Debug, Clone, Default)]
 struct Options {
     timeout: Option<Duration>,
+    /// When the whole call, retries included, must be over. Not part of the URL.
+    deadline: Option<Instant>,
     stdout: Option<bool>,
     /// Extra query parameters, in the order first set; setting a key again replaces its value.
     query: Vec<(String, String)>,
@@ -204,6 +206,34 @@ impl<M: OutputMode> Algorithm<M> {
         self.with_options(|o| o.timeout = Some(timeout))
     }
 
+    /// The instant by which the whole call, retries and their pauses included, must be over.
+    ///
+    /// With a deadline, each attempt's HTTP timeout is capped at the time left; a retry whose
+    /// pause (backoff or `Retry-After`) would end at or past the deadline is not made, and the
+    /// answer or error that would have been retried is returned at once (a 429 stays the
+    /// [`Error::Api`] 429 it is). A call made when the deadline has passed fails before anything
+    /// is sent with an [`Error::Transport`] of kind
+    /// [`TransportKind::Timeout`](crate::TransportKind::Timeout), so
+    /// [`Error::is_timeout`] is true. It is a [`std::time::Instant`] (a `tokio::time::Instant`
+    /// converts with `into_std()`). It does not change the server-side [`timeout`](Self::timeout).
+    ///
+    /// ```no_run
+    /// use std::time::{Duration, Instant};
+    /// # async fn run(client: algorithmia_client::Client) -> Result<(), algorithmia_client::Error> {
+    /// // Whatever the retries, this returns within about 10 s.
+    /// let answer = client
+    ///     .algo("demo/Hello")
+    ///     .deadline(Instant::now() + Duration::from_secs(10))
+    ///     .pipe("world")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn deadline(mut self, deadline: Instant) -> Self {
+        // The URL does not depend on the deadline: it is kept.
+        self.options.deadline = Some(deadline);
+        self
+    }
+
     /// Ask for the algorithm's standard output in the response metadata (honoured for the owner).
     pub fn stdout(self, stdout: bool) -> Self {
         self.with_options(|o| o.stdout = Some(stdout))
@@ -314,6 +344,7 @@ impl<M: OutputMode> Algorithm<M> {
                 class: RetryClass::RunsOnce,
                 request_id: Some(request_id.clone()),
                 progress: None,
+                deadline: self.options.deadline,
             })
             .await?;
         let status = response.status();

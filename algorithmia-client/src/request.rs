@@ -57,6 +57,9 @@ pub(crate) struct RequestSpec {
     pub(crate) request_id: Option<HeaderValue>,
     /// For transfers: touched as the upload moves, watched against the idle timeout.
     pub(crate) progress: Option<Liveness>,
+    /// When every attempt and pause must be over: attempts' timeouts are capped at the time
+    /// left, and a retry that could not start before it is not made.
+    pub(crate) deadline: Option<Instant>,
 }
 
 impl RequestSpec {
@@ -70,6 +73,7 @@ impl RequestSpec {
             class,
             request_id: None,
             progress: None,
+            deadline: None,
         }
     }
 
@@ -120,7 +124,16 @@ impl Client {
                 progress.touch();
             }
             let started = Instant::now();
-            let outcome = self.send_once(&request).await;
+            let Some(timeout) = attempt_timeout(request.timeout, request.deadline, started) else {
+                tracing::debug!(attempt, "no time left before the deadline");
+                return Err(Error::deadline_passed(
+                    &request.method,
+                    &request.url,
+                    attempt - 1,
+                    request.request_id.as_ref(),
+                ));
+            };
+            let outcome = self.send_once(&request, timeout).await;
             let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
             span.record("duration_ms", elapsed_ms);
             let last_attempt = attempt >= policy.attempts() || !request.body.replayable();
@@ -138,8 +151,13 @@ impl Client {
                         .get(header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    // A longer pause than the policy allows: report the server's answer.
-                    let Some(delay) = policy.delay(attempt, retry_after) else {
+                    // A longer pause than the policy or the deadline allows: report the
+                    // server's answer.
+                    let Some(delay) = policy
+                        .delay(attempt, retry_after)
+                        .filter(|delay| ends_in_time(*delay, request.deadline))
+                    else {
+                        tracing::debug!(status = status.as_u16(), attempt, "not retried: no time");
                         return Ok(response);
                     };
                     tracing::debug!(
@@ -152,7 +170,11 @@ impl Client {
                 }
                 Err(error) => {
                     let kind = TransportKind::of(&error);
-                    if !request.class.retries_transport(kind) || last_attempt {
+                    let delay = policy.backoff(attempt);
+                    if !request.class.retries_transport(kind)
+                        || last_attempt
+                        || !ends_in_time(delay, request.deadline)
+                    {
                         tracing::debug!(attempt, elapsed_ms, error = %error, "request failed");
                         return Err(Error::transport_failure(
                             &request.method,
@@ -162,7 +184,6 @@ impl Client {
                             request.request_id.as_ref(),
                         ));
                     }
-                    let delay = policy.backoff(attempt);
                     tracing::debug!(
                         error = %error,
                         attempt,
@@ -179,7 +200,12 @@ impl Client {
         }
     }
 
-    async fn send_once(&self, request: &RequestSpec) -> reqwest::Result<SendOutcome> {
+    /// One attempt, given `timeout` in all (none: the client's).
+    async fn send_once(
+        &self,
+        request: &RequestSpec,
+        timeout: Option<Duration>,
+    ) -> reqwest::Result<SendOutcome> {
         let mut builder = self
             .inner
             .http
@@ -225,11 +251,33 @@ impl Client {
                 }
             }
         }
-        if let Some(timeout) = request.timeout {
+        if let Some(timeout) = timeout {
             builder = builder.timeout(timeout);
         }
         builder.send().await.map(SendOutcome::Response)
     }
+}
+
+/// The timeout of an attempt starting at `now`: the request's, capped at the time left before
+/// the deadline. `None` when the deadline has passed; `Some(None)` leaves the client's timeout.
+fn attempt_timeout(
+    timeout: Option<Duration>,
+    deadline: Option<Instant>,
+    now: Instant,
+) -> Option<Option<Duration>> {
+    let Some(deadline) = deadline else {
+        return Some(timeout);
+    };
+    let left = deadline.saturating_duration_since(now);
+    if left.is_zero() {
+        return None;
+    }
+    Some(Some(timeout.map_or(left, |t| t.min(left))))
+}
+
+/// Whether a pause of `delay` starting now ends before the deadline (always, without one).
+fn ends_in_time(delay: Duration, deadline: Option<Instant>) -> bool {
+    deadline.is_none_or(|deadline| Instant::now() + delay < deadline)
 }
 
 /// `chunks`, touching `progress` as each one passes.

@@ -110,7 +110,7 @@ pub struct TransportError {
     pub path: String,
     /// What kind of failure.
     pub kind: TransportKind,
-    /// How many attempts were made.
+    /// How many attempts were made (0 when the call's deadline had passed before the first).
     pub attempts: u32,
     /// For an algorithm call, the `X-Request-Id` it was sent with (the same on every attempt):
     /// when the connection broke after the request went out, the call may have run, and this is
@@ -154,7 +154,9 @@ impl fmt::Display for TransportError {
             TransportKind::Other => "failed",
         };
         write!(f, "{} {} {what}", self.method, self.path)?;
-        if self.attempts > 1 {
+        if self.attempts == 0 {
+            f.write_str(" before it was sent")?;
+        } else if self.attempts > 1 {
             write!(f, " after {} attempts", self.attempts)?;
         }
         if let Some(id) = &self.request_id {

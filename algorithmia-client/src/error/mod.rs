@@ -203,6 +203,25 @@ impl Error {
         Error::Transport(Box::new(failure))
     }
 
+    /// A call not (or no longer) attempted because its deadline had passed, after `attempts`
+    /// attempts: a client-side timeout.
+    pub(crate) fn deadline_passed(
+        method: &Method,
+        url: &Url,
+        attempts: u32,
+        request_id: Option<&HeaderValue>,
+    ) -> Self {
+        let mut failure = TransportError::new(
+            method,
+            url,
+            TransportKind::Timeout,
+            "the call's deadline had passed".into(),
+        );
+        failure.attempts = attempts;
+        failure.request_id = request_id.and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Error::Transport(Box::new(failure))
+    }
+
     /// A non-success answer as [`Error::Api`], its message taken from an `{"error":{...}}` body,
     /// the `X-Error-Message` header, or the status line, in that order.
     pub(crate) fn api(

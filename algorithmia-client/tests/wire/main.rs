@@ -6,6 +6,7 @@
 #[cfg(feature = "blocking")]
 mod blocking;
 mod data;
+mod deadlines;
 mod errors;
 mod inputs;
 mod options;
