@@ -2,7 +2,7 @@
 //! over the Algorithmia API.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use algorithmia_client::{AlgoInput, AlgoOutput, Algorithm, Error, Raw, Void};
 use bytes::Bytes;
@@ -45,7 +45,7 @@ impl CallOutput {
 /// takes any.
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use lambda_blueprint::{AlgorithmCaller, CallOutput};
 /// use lambda_blueprint::events::Payload;
 ///
@@ -53,17 +53,25 @@ impl CallOutput {
 /// struct Echo;
 ///
 /// impl AlgorithmCaller for Echo {
-///     async fn call(&self, input: Payload, _timeout: Duration) -> Result<CallOutput, algorithmia_client::Error> {
+///     async fn call(
+///         &self,
+///         input: Payload,
+///         _timeout: Duration,
+///         _deadline: Option<Instant>,
+///     ) -> Result<CallOutput, algorithmia_client::Error> {
 ///         Ok(CallOutput::Json(input.to_json()))
 ///     }
 /// }
 /// ```
 pub trait AlgorithmCaller: Send + Sync {
-    /// Call the algorithm with `input`, letting it run for at most `timeout`.
+    /// Call the algorithm with `input`, letting it run for at most `timeout`, and be done,
+    /// retries included, by `deadline` (the invocation's deadline less the time kept back for
+    /// answering Lambda; none when the invocation has no deadline).
     fn call(
         &self,
         input: Payload,
         timeout: Duration,
+        deadline: Option<Instant>,
     ) -> impl Future<Output = Result<CallOutput, Error>> + Send;
 }
 
@@ -82,13 +90,23 @@ impl ApiCaller {
 }
 
 impl AlgorithmCaller for ApiCaller {
-    async fn call(&self, input: Payload, timeout: Duration) -> Result<CallOutput, Error> {
+    /// The SDK call, with `deadline` as its [`Algorithm::deadline`]: no attempt or retry of it
+    /// outlives the invocation, and a 429 it has no time to wait for comes back as the 429.
+    async fn call(
+        &self,
+        input: Payload,
+        timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Result<CallOutput, Error> {
         let input = match input {
             Payload::Json(v) => AlgoInput::Json(v),
             Payload::Text(s) => AlgoInput::Text(s),
             Payload::Binary(b) => AlgoInput::Binary(b),
         };
-        let algorithm = self.algorithm.clone().timeout(timeout);
+        let mut algorithm = self.algorithm.clone().timeout(timeout);
+        if let Some(deadline) = deadline {
+            algorithm = algorithm.deadline(deadline);
+        }
         Ok(match self.output {
             OutputMode::Default => match algorithm.pipe(input).await?.into_output() {
                 AlgoOutput::Json(v) => CallOutput::Json(v),

@@ -60,6 +60,12 @@ pub(crate) fn call_timeout(
     ))
 }
 
+/// When a call, retries included, must be over: the invocation's deadline less the margin kept
+/// for answering Lambda.
+pub(crate) fn call_deadline(deadline: Option<Instant>) -> Option<Instant> {
+    deadline.map(|d| d.checked_sub(DEADLINE_MARGIN).unwrap_or(d))
+}
+
 /// The input a record sends: its payload, or the template filled from its view.
 fn input_of(record: &Record, config: &Config) -> Result<Payload, RecordFailure> {
     let input = record
@@ -155,7 +161,7 @@ async fn per_record(
                     let timeout = call_timeout(config.timeout, deadline)
                         .map_err(|m| failure(record, FailureKind::NotSent, m))?;
                     caller
-                        .call(payload, timeout)
+                        .call(payload, timeout, call_deadline(deadline))
                         .await
                         .map_err(|e| failure(record, classify(&e), describe(&e)))
                 }
@@ -209,7 +215,11 @@ async fn whole_batch(
         let result = match call_timeout(config.timeout, deadline) {
             Err(m) => Err((FailureKind::NotSent, m)),
             Ok(timeout) => caller
-                .call(Payload::Json(Value::Array(inputs)), timeout)
+                .call(
+                    Payload::Json(Value::Array(inputs)),
+                    timeout,
+                    call_deadline(deadline),
+                )
                 .await
                 .map_err(|e| (classify(&e), describe(&e))),
         };
@@ -256,5 +266,12 @@ mod tests {
             call_timeout(None, Some(Instant::now() + Duration::from_millis(1500))).unwrap_err();
         assert!(err.contains("too little"), "{err}");
         assert!(call_timeout(None, Some(Instant::now())).is_err());
+    }
+
+    #[test]
+    fn a_call_ends_a_margin_before_the_invocation() {
+        assert_eq!(call_deadline(None), None);
+        let end = Instant::now() + Duration::from_secs(10);
+        assert_eq!(call_deadline(Some(end)), Some(end - DEADLINE_MARGIN));
     }
 }

@@ -2,7 +2,7 @@
 //! with and answers by a rule of its input, as `algorithmia-local`'s built-ins do.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use algorithmia_client::{AlgorithmError, ApiError, Client, Error, Metadata, RetryPolicy};
 use lambda_blueprint::events::Payload;
@@ -48,6 +48,7 @@ pub struct FakeAlgorithm {
     name: String,
     rule: Arc<Rule>,
     inputs: Arc<Mutex<Vec<Value>>>,
+    deadlines: Arc<Mutex<Vec<Option<Instant>>>>,
 }
 
 impl FakeAlgorithm {
@@ -57,6 +58,7 @@ impl FakeAlgorithm {
             name: name.to_owned(),
             rule: Arc::new(rule),
             inputs: Arc::default(),
+            deadlines: Arc::default(),
         }
     }
 
@@ -130,9 +132,15 @@ impl FakeAlgorithm {
         self.inputs.lock().unwrap().clone()
     }
 
-    /// Forget the inputs so far.
+    /// The deadlines the calls so far were given, in the order the calls started.
+    pub fn deadlines(&self) -> Vec<Option<Instant>> {
+        self.deadlines.lock().unwrap().clone()
+    }
+
+    /// Forget the inputs (and deadlines) so far.
     pub fn clear(&self) {
         self.inputs.lock().unwrap().clear();
+        self.deadlines.lock().unwrap().clear();
     }
 
     fn raised(&self, error_type: &str, message: String) -> Error {
@@ -170,8 +178,14 @@ async fn connection_refused() -> Error {
 }
 
 impl AlgorithmCaller for FakeAlgorithm {
-    async fn call(&self, input: Payload, timeout: Duration) -> Result<CallOutput, Error> {
+    async fn call(
+        &self,
+        input: Payload,
+        timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Result<CallOutput, Error> {
         self.inputs.lock().unwrap().push(input.to_json());
+        self.deadlines.lock().unwrap().push(deadline);
         let mut answer = (self.rule)(&input);
         let mut ran = Duration::ZERO;
         while let Answer::After(wait, then) = answer {

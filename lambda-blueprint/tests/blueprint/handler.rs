@@ -366,6 +366,34 @@ async fn records_are_not_started_when_time_runs_short() {
 }
 
 #[tokio::test]
+async fn every_call_must_end_a_margin_before_the_invocation() {
+    use lambda_blueprint::DEADLINE_MARGIN;
+
+    let echo = FakeAlgorithm::echo();
+    for batch in ["record", "batch"] {
+        echo.clear();
+        let bp = blueprint(&echo, &[("ALGORITHMIA_BATCH", batch)]);
+        let event = kinesis_event(&[("1", "a", json!(1)), ("2", "b", json!(2))]);
+        let before = Instant::now();
+        invoke(&bp, event, Some(10_000)).await.unwrap();
+        let after = Instant::now();
+        let deadlines = echo.deadlines();
+        assert_eq!(deadlines.len(), if batch == "record" { 2 } else { 1 });
+        for deadline in deadlines {
+            // 10 s from when the handler was invoked, less the margin kept for answering.
+            let deadline = deadline.expect("a call given the invocation's deadline");
+            let budget = Duration::from_secs(10) - DEADLINE_MARGIN;
+            assert!(deadline <= after + budget, "{batch}");
+            assert!(deadline + Duration::from_millis(50) >= before + budget, "{batch}");
+        }
+    }
+    echo.clear();
+    let bp = blueprint(&echo, &[]);
+    invoke(&bp, json!({"x": 1}), None).await.unwrap();
+    assert_eq!(echo.deadlines(), vec![None]);
+}
+
+#[tokio::test]
 async fn a_refused_key_is_surfaced_clearly() {
     let refused = FakeAlgorithm::new("util/Echo", |_| {
         Answer::Refuse(401, "authorization required".into())
