@@ -155,6 +155,64 @@ async fn mixed_faults_on_many_calls_never_run_a_call_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_call_outlives_its_deadline_under_any_fault_mix() {
+    // Long pauses asked for (429 for 30 s), answers that stall for 5 s, and retryable failures:
+    // with a deadline 1.5 s away, every call still ends by it, typed, and none runs twice.
+    let server =
+        faulty("seed=5;algo:latency=0.3@300ms,429=0.2@30s,503=0.2,reset-before=0.15,stall=0.15@5s");
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .api_key(ALICE)
+        .no_proxy()
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(10)
+                .initial_backoff(Duration::from_millis(200))
+                .max_backoff(Duration::from_millis(400)),
+        )
+        .build()
+        .unwrap();
+    let budget = Duration::from_millis(1500);
+    let calls = (0..40).map(|i| {
+        let client = client.clone();
+        async move {
+            let started = Instant::now();
+            let result = client
+                .algo("util/Echo")
+                .deadline(started + budget)
+                .pipe_json(&json!({"call": i}))
+                .await;
+            (started.elapsed(), result)
+        }
+    });
+    let results = futures_util::future::join_all(calls).await;
+    let (mut ok, mut late_429, mut timed_out) = (0, 0, 0);
+    for (elapsed, result) in results {
+        assert!(
+            elapsed < budget + Duration::from_millis(300),
+            "{elapsed:?}: {result:?}"
+        );
+        match result {
+            Ok(_) => ok += 1,
+            Err(Error::Api(api)) if api.status == 429 => late_429 += 1,
+            Err(Error::Api(api)) => assert_eq!(api.status, 503, "{api:?}"),
+            Err(e) if e.is_timeout() => timed_out += 1,
+            // A reset connection, when no time was left to retry it.
+            Err(Error::Transport(t)) => assert!(t.request_id.is_some(), "{t}"),
+            Err(other) => panic!("untyped failure: {other:?}"),
+        }
+    }
+    let stats = server.fault_stats();
+    assert_nothing_ran_twice(&server);
+    // Some of each: the mix did what it says.
+    assert!(
+        ok > 0 && late_429 > 0 && timed_out > 0,
+        "ok {ok}, 429 {late_429}, timed out {timed_out}, {stats:?}"
+    );
+    eprintln!("deadline faults: {ok} ok, {late_429} 429, {timed_out} timed out, {stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotent_data_operations_end_in_success_or_a_typed_error() {
     // Every kind at once on the data routes; retries turn most of them into successes.
     let server = faulty(

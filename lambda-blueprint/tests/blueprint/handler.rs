@@ -384,7 +384,10 @@ async fn every_call_must_end_a_margin_before_the_invocation() {
             let deadline = deadline.expect("a call given the invocation's deadline");
             let budget = Duration::from_secs(10) - DEADLINE_MARGIN;
             assert!(deadline <= after + budget, "{batch}");
-            assert!(deadline + Duration::from_millis(50) >= before + budget, "{batch}");
+            assert!(
+                deadline + Duration::from_millis(50) >= before + budget,
+                "{batch}"
+            );
         }
     }
     echo.clear();

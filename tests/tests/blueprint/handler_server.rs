@@ -101,7 +101,11 @@ async fn a_429_longer_than_the_time_left_fails_its_record_at_once() {
     // One attempt per record (no retry), and exactly the records answered 429 failed, each as
     // transient; the others succeeded.
     assert_eq!(stats.requests, records as u64, "{stats:?}");
-    assert_eq!(failures.len() as u64, stats.too_many_requests, "{failures:?}");
+    assert_eq!(
+        failures.len() as u64,
+        stats.too_many_requests,
+        "{failures:?}"
+    );
     assert!(
         !failures.is_empty() && failures.len() < records,
         "the draw should hit some records and spare others: {failures:?}"
@@ -122,7 +126,11 @@ async fn a_direct_invocation_hit_by_a_long_429_answers_before_its_deadline() {
     let bp = blueprint(&server, "util/Echo", &[]);
     let started = Instant::now();
     let err = invoke(&bp, json!({"x": 1}), Some(3_000)).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(err.error_type(), "ApiUnavailable", "{err}");
     assert_eq!(server.fault_stats().requests, 1);
 }
