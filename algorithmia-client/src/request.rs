@@ -370,3 +370,44 @@ impl Liveness {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attempt_timeout_is_capped_at_the_time_left() {
+        let now = Instant::now();
+        let ten = Duration::from_secs(10);
+        // No deadline: the request's timeout, or the client's.
+        assert_eq!(attempt_timeout(Some(ten), None, now), Some(Some(ten)));
+        assert_eq!(attempt_timeout(None, None, now), Some(None));
+        // A deadline 2 s away caps both.
+        let soon = now + Duration::from_secs(2);
+        assert_eq!(
+            attempt_timeout(Some(ten), Some(soon), now),
+            Some(Some(Duration::from_secs(2)))
+        );
+        assert_eq!(
+            attempt_timeout(None, Some(soon), now),
+            Some(Some(Duration::from_secs(2)))
+        );
+        // A shorter timeout stays.
+        assert_eq!(
+            attempt_timeout(Some(Duration::from_secs(1)), Some(soon), now),
+            Some(Some(Duration::from_secs(1)))
+        );
+        // No time left: no attempt.
+        assert_eq!(attempt_timeout(Some(ten), Some(now), now), None);
+        assert_eq!(attempt_timeout(Some(ten), Some(now), soon), None);
+    }
+
+    #[test]
+    fn a_pause_must_end_before_the_deadline() {
+        let second = Duration::from_secs(1);
+        assert!(ends_in_time(Duration::from_secs(3600), None));
+        assert!(ends_in_time(second, Some(Instant::now() + 2 * second)));
+        assert!(!ends_in_time(3 * second, Some(Instant::now() + 2 * second)));
+        assert!(!ends_in_time(Duration::ZERO, Some(Instant::now())));
+    }
+}

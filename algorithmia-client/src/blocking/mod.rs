@@ -168,6 +168,11 @@ impl<M: OutputMode> Algorithm<M> {
         self.map(|a| a.timeout(timeout))
     }
 
+    /// See [`crate::Algorithm::deadline`].
+    pub fn deadline(self, deadline: std::time::Instant) -> Self {
+        self.map(|a| a.deadline(deadline))
+    }
+
     /// See [`crate::Algorithm::stdout`].
     pub fn stdout(self, stdout: bool) -> Self {
         self.map(|a| a.stdout(stdout))
