@@ -41,12 +41,14 @@ async fn a_retry_after_past_the_deadline_returns_the_429_at_once() {
     let started = Instant::now();
     let err = client(&server)
         .algo("a/b")
-        .deadline(started + Duration::from_secs(1))
+        .deadline(started + Duration::from_secs(10))
         .pipe("x")
         .await
         .unwrap_err();
+    // Neither the 30 s asked for nor the 10 s left were waited for (the bound is loose for slow
+    // machines: a wait would take 10 s or more).
     assert!(
-        started.elapsed() < Duration::from_millis(500),
+        started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
     );

@@ -189,7 +189,9 @@ async fn no_call_outlives_its_deadline_under_any_fault_mix() {
     let (mut ok, mut late_429, mut timed_out) = (0, 0, 0);
     for (elapsed, result) in results {
         assert!(
-            elapsed < budget + Duration::from_millis(300),
+            // Loose for a loaded machine; a call that waited for a 30 s Retry-After or a 5 s
+            // stall would be far past it.
+            elapsed < budget + Duration::from_secs(1),
             "{elapsed:?}: {result:?}"
         );
         match result {
