@@ -1,7 +1,11 @@
 //! Calling the algorithm: the trait the dispatcher sends inputs through, and its implementation
 //! over the Algorithmia API.
 
+pub(crate) mod rotation;
+
+use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use algorithmia_client::{AlgoInput, AlgoOutput, Algorithm, Error, Raw, Void};
@@ -11,6 +15,7 @@ use serde_json::Value;
 use crate::config::OutputMode;
 use crate::encoding::to_base64;
 use crate::events::Payload;
+use rotation::Rotating;
 
 /// What a successful call returned.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,27 +73,65 @@ pub trait AlgorithmCaller: Send + Sync {
 }
 
 /// The algorithm on the Algorithmia API, called through the SDK in the configured output mode.
-#[derive(Debug, Clone)]
+///
+/// When the key comes from SSM or Secrets Manager
+/// ([`Blueprint::with_key_stores`](crate::Blueprint::with_key_stores)), a call the API refuses
+/// with 401 makes the key be read again once, for every record of the execution environment; if
+/// the key changed, the call is sent again with it.
+#[derive(Clone)]
 pub struct ApiCaller {
-    algorithm: Algorithm,
+    handle: Handle,
     output: OutputMode,
+}
+
+#[derive(Clone)]
+enum Handle {
+    /// A key that stays as it is.
+    Fixed(Algorithm),
+    /// A key that is read again when the API refuses it.
+    Rotating(Arc<Rotating<Algorithm>>),
+}
+
+impl fmt::Debug for ApiCaller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("ApiCaller");
+        match &self.handle {
+            Handle::Fixed(algorithm) => s.field("algorithm", algorithm),
+            Handle::Rotating(rotating) => s.field("rotating", rotating),
+        };
+        s.field("output", &self.output).finish()
+    }
 }
 
 impl ApiCaller {
     /// Calls of `algorithm` (a handle from [`algorithmia_client::Client::algo`]) in `output` mode.
     pub fn new(algorithm: Algorithm, output: OutputMode) -> ApiCaller {
-        ApiCaller { algorithm, output }
+        ApiCaller {
+            handle: Handle::Fixed(algorithm),
+            output,
+        }
     }
-}
 
-impl AlgorithmCaller for ApiCaller {
-    async fn call(&self, input: Payload, timeout: Duration) -> Result<CallOutput, Error> {
+    /// Calls through a handle whose key is read again when the API refuses it.
+    pub(crate) fn rotating(rotating: Rotating<Algorithm>, output: OutputMode) -> ApiCaller {
+        ApiCaller {
+            handle: Handle::Rotating(Arc::new(rotating)),
+            output,
+        }
+    }
+
+    async fn call_with(
+        &self,
+        algorithm: &Algorithm,
+        input: Payload,
+        timeout: Duration,
+    ) -> Result<CallOutput, Error> {
         let input = match input {
             Payload::Json(v) => AlgoInput::Json(v),
             Payload::Text(s) => AlgoInput::Text(s),
             Payload::Binary(b) => AlgoInput::Binary(b),
         };
-        let algorithm = self.algorithm.clone().timeout(timeout);
+        let algorithm = algorithm.clone().timeout(timeout);
         Ok(match self.output {
             OutputMode::Default => match algorithm.pipe(input).await?.into_output() {
                 AlgoOutput::Json(v) => CallOutput::Json(v),
@@ -104,5 +147,25 @@ impl AlgorithmCaller for ApiCaller {
                 CallOutput::Void(Some(algorithm.output(Void).pipe(input).await?.request_id))
             }
         })
+    }
+}
+
+impl AlgorithmCaller for ApiCaller {
+    async fn call(&self, input: Payload, timeout: Duration) -> Result<CallOutput, Error> {
+        let rotating = match &self.handle {
+            Handle::Fixed(algorithm) => return self.call_with(algorithm, input, timeout).await,
+            Handle::Rotating(rotating) => rotating,
+        };
+        let (algorithm, generation) = rotating.current().await;
+        match self.call_with(&algorithm, input.clone(), timeout).await {
+            // Once: a second refusal, with the new key, is the record's failure.
+            Err(Error::Api(refused)) if refused.status == 401 => {
+                match rotating.after_refusal(generation).await {
+                    Some(algorithm) => self.call_with(&algorithm, input, timeout).await,
+                    None => Err(Error::Api(refused)),
+                }
+            }
+            other => other,
+        }
     }
 }
