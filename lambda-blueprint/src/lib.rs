@@ -123,6 +123,8 @@ impl Blueprint {
         S: SecretStore + 'static,
     {
         let key = resolve_key(&config.key, &stores, function_name).await?;
+        let described = format!("{} {:?}", config.key.variable(), config.key);
+        tracing::info!(source = %described, "resolved the API key");
         if !config.key.can_rotate() {
             return Blueprint::new(config, key);
         }
@@ -141,7 +143,6 @@ impl Blueprint {
             build_algorithm(&for_rebuild, key)
                 .map_err(|e| BlueprintError::Client(Box::new(e)).message())
         });
-        let described = format!("{} {:?}", config.key.variable(), config.key);
         let rotating = caller::rotation::Rotating::new(algorithm, key, described, reread, rebuild);
         let caller = ApiCaller::rotating(rotating, config.output);
         Ok(Blueprint::with_caller(config, caller))

@@ -13,6 +13,7 @@
 
 mod e2e;
 mod handler_server;
+mod key_stores;
 mod soak;
 
 use std::collections::HashMap;
