@@ -94,7 +94,7 @@ impl Config {
             .parse::<AlgoRef>()
             .map_err(|e| error("ALGORITHMIA_ALGORITHM", e.to_string()))?;
 
-        let key = read_key_source(&get)?;
+        let key = read_key_source(get)?;
 
         let timeout = match get("ALGORITHMIA_TIMEOUT") {
             None => None,
