@@ -336,3 +336,37 @@ async fn a_key_from_ssm_is_read_again_once_rotated() {
     }
     assert!(!logs.contains(KEY), "the plaintext key leaked");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_from_a_json_secret_works_and_never_shows_in_the_logs() {
+    let moto = Moto::start();
+    let secrets = crate::key_stores::clients(&moto).secrets;
+    let arn = crate::key_stores::create_secret(
+        &secrets,
+        "algorithmia",
+        &json!({"api_key": KEY, "owner": "ops"}).to_string(),
+    )
+    .await;
+    let server = server();
+    let emulator = Emulator::start();
+    let function = start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
+            ("ALGORITHMIA_API", server.base_url().into()),
+            ("ALGORITHMIA_API_KEY_SECRET_ARN", arn.clone()),
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.url.clone()),
+        ],
+    );
+    let (ok, text) = emulator.invoke(&fixture_event("sqs-fifo.json").to_string());
+    assert!(ok, "{text}");
+    assert_eq!(output_json(&text), json!({"batchItemFailures": []}));
+    let logs = function.logs();
+    assert!(
+        logs.contains("resolved the API key") && logs.contains(&arn),
+        "{logs}"
+    );
+    for text in [&logs, &text, &emulator.log.lock().unwrap().clone()] {
+        assert!(!text.contains(KEY), "the key leaked");
+    }
+}

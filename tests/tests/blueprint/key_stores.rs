@@ -64,7 +64,7 @@ pub async fn put_parameter(ssm: &aws_sdk_ssm::Client, name: &str, value: &str) {
 }
 
 /// Create the secret `name` holding `value`; its ARN.
-async fn create_secret(
+pub async fn create_secret(
     secrets: &aws_sdk_secretsmanager::Client,
     name: &str,
     value: &str,
