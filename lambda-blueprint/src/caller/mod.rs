@@ -6,7 +6,7 @@ pub(crate) mod rotation;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use algorithmia_client::{AlgoInput, AlgoOutput, Algorithm, Error, Raw, Void};
 use bytes::Bytes;
@@ -50,7 +50,7 @@ impl CallOutput {
 /// takes any.
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use lambda_blueprint::{AlgorithmCaller, CallOutput};
 /// use lambda_blueprint::events::Payload;
 ///
@@ -156,12 +156,19 @@ impl AlgorithmCaller for ApiCaller {
             Handle::Fixed(algorithm) => return self.call_with(algorithm, input, timeout).await,
             Handle::Rotating(rotating) => rotating,
         };
+        let started = Instant::now();
         let (algorithm, generation) = rotating.current().await;
         match self.call_with(&algorithm, input.clone(), timeout).await {
             // Once: a second refusal, with the new key, is the record's failure.
             Err(Error::Api(refused)) if refused.status == 401 => {
                 match rotating.after_refusal(generation).await {
-                    Some(algorithm) => self.call_with(&algorithm, input, timeout).await,
+                    Some(algorithm) => {
+                        // The refusal and the read took some of the call's time (whole seconds,
+                        // as the API takes them).
+                        let left = timeout.saturating_sub(started.elapsed()).as_secs().max(1);
+                        self.call_with(&algorithm, input, Duration::from_secs(left))
+                            .await
+                    }
                     None => Err(Error::Api(refused)),
                 }
             }

@@ -14,6 +14,10 @@ use crate::key::KeyError;
 /// key that is simply wrong does not turn every record into a read of the parameter or secret.
 pub(crate) const REREAD_INTERVAL: Duration = Duration::from_secs(60);
 
+/// A re-read taking longer than this is given up (the refused records are reported), so a
+/// service that hangs does not hold every call of the environment behind the lock.
+pub(crate) const REREAD_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Reads the key from its source again.
 pub(crate) type Reread =
     Box<dyn Fn() -> BoxFuture<'static, Result<ApiKey, KeyError>> + Send + Sync>;
@@ -91,20 +95,24 @@ impl<H: Clone> Rotating<H> {
             return None;
         }
         tracing::info!(source = %self.source, "the API refused the key: reading it again");
-        let fresh = match (self.reread)().await {
-            Ok(key) if key != current.key => match (self.rebuild)(key.clone()) {
+        let fresh = match tokio::time::timeout(REREAD_TIMEOUT, (self.reread)()).await {
+            Ok(Ok(key)) if key != current.key => match (self.rebuild)(key.clone()) {
                 Ok(handle) => Some((handle, key)),
                 Err(e) => {
                     tracing::warn!(error = %e, "could not set up the client with the new key");
                     None
                 }
             },
-            Ok(_) => {
+            Ok(Ok(_)) => {
                 tracing::warn!(source = %self.source, "the key read again is the one the API refused");
                 None
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "could not read the key again");
+                None
+            }
+            Err(_) => {
+                tracing::warn!(source = %self.source, timeout_ms = REREAD_TIMEOUT.as_millis() as u64, "reading the key again took too long");
                 None
             }
         };
@@ -187,6 +195,19 @@ mod tests {
         assert_eq!(r.after_refusal(0).await, None);
         assert_eq!(reads.load(Ordering::SeqCst), 1);
         assert!(!format!("{r:?}").contains("simA"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_read_that_hangs_is_given_up() {
+        let r = Rotating::new(
+            "simA".to_owned(),
+            ApiKey::new("simA"),
+            "ALGORITHMIA_API_KEY_SSM_PARAMETER \"/k\"".into(),
+            Box::new(|| Box::pin(std::future::pending())),
+            Box::new(|key| Ok(key.expose().to_owned())),
+        );
+        assert_eq!(r.after_refusal(0).await, None);
+        assert_eq!(r.current().await, ("simA".to_owned(), 0));
     }
 
     #[tokio::test]
