@@ -19,9 +19,11 @@ pub enum BlueprintError {
     /// The SDK client could not be built; the SDK's error says why.
     #[error("could not set up the Algorithmia client")]
     Client(#[source] Box<algorithmia_client::Error>),
-    /// The configuration's key is a KMS ciphertext where a plaintext key was needed
-    /// ([`Blueprint::with_plain_key`](crate::Blueprint::with_plain_key)).
-    #[error("the key is encrypted: resolve it with resolve_key and use Blueprint::new")]
+    /// The configuration's key is a KMS ciphertext, an SSM parameter or a secret where a
+    /// plaintext key was needed ([`Blueprint::with_plain_key`](crate::Blueprint::with_plain_key)).
+    #[error(
+        "the key is not in plaintext: use Blueprint::with_key_stores, or resolve_key and Blueprint::new"
+    )]
     EncryptedKey,
     /// Some records of an S3, SNS or EventBridge invocation failed: Lambda retries the invocation.
     #[error("{} of {total} records failed: {}", failures.len(), summary(failures))]

@@ -5,8 +5,10 @@
 //! as it is. Every record is sent (concurrently, in order within a partition key, an item key or
 //! a message group), and every record either succeeds or is reported as failed:
 //! `batchItemFailures` for streams and queues, an error naming the failed records for S3, SNS
-//! and EventBridge. The API key is plaintext or a KMS ciphertext, decrypted once per execution
-//! environment.
+//! and EventBridge. The API key is plaintext, a KMS ciphertext decrypted once per execution
+//! environment, or read from an SSM SecureString parameter or a Secrets Manager secret once per
+//! execution environment and again when the API refuses it (so a rotated key works without a
+//! redeploy).
 //!
 //! A workflow on top of it is a few lines:
 //!
@@ -59,7 +61,7 @@ mod template;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use algorithmia_client::{ApiKey, Client, RetryPolicy};
+use algorithmia_client::{Algorithm, ApiKey, Client, RetryPolicy};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -69,7 +71,10 @@ pub use dispatch::{DEADLINE_MARGIN, MIN_CALL_TIME};
 pub use error::BlueprintError;
 pub use failure::{FailureKind, RecordFailure};
 pub use init_error::report_init_error;
-pub use key::{DecryptError, Decrypter, KeyError, contexts_to_try, resolve_key};
+pub use key::{
+    DecryptError, Decrypter, KeyError, KeyStores, ParameterStore, SecretStore, StoreError,
+    contexts_to_try, resolve_key,
+};
 pub use template::InputTemplate;
 
 /// The function: configuration, and the algorithm's caller, built once (by default the SDK's
@@ -89,20 +94,58 @@ impl<C> std::fmt::Debug for Blueprint<C> {
 }
 
 impl Blueprint {
-    /// Read the configuration from the environment and resolve the key, decrypting it with
-    /// KMS (standard AWS configuration; `AWS_ENDPOINT_URL_KMS` honoured) when it is encrypted.
+    /// Read the configuration from the environment and resolve the key: decrypted with KMS,
+    /// or read from SSM or Secrets Manager (standard AWS configuration; `AWS_ENDPOINT_URL_KMS`,
+    /// `AWS_ENDPOINT_URL_SSM` and `AWS_ENDPOINT_URL_SECRETS_MANAGER` honoured).
     pub async fn from_env() -> Result<Blueprint, BlueprintError> {
         let config = Config::from_env()?;
+        if let KeySource::Plain(key) = &config.key {
+            let key = key.clone();
+            return Blueprint::new(config, key);
+        }
         let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
-        let key = match &config.key {
-            KeySource::Plain(key) => key.clone(),
-            source @ KeySource::Encrypted { .. } => {
-                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                let kms = aws_sdk_kms::Client::new(&aws);
-                resolve_key(source, &kms, &function_name).await?
-            }
-        };
-        Blueprint::new(config, key)
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Blueprint::with_key_stores(config, KeyStores::from_sdk_config(&aws), &function_name).await
+    }
+
+    /// A blueprint whose key is resolved from its source through `stores` (`function_name` is
+    /// the one `auto` KMS encryption contexts use). A key from SSM or Secrets Manager is read
+    /// again, once for the whole execution environment, when the API answers 401, and a call
+    /// refused that way is sent again with the new key.
+    pub async fn with_key_stores<D, P, S>(
+        config: Config,
+        stores: KeyStores<D, P, S>,
+        function_name: &str,
+    ) -> Result<Blueprint, BlueprintError>
+    where
+        D: Decrypter + 'static,
+        P: ParameterStore + 'static,
+        S: SecretStore + 'static,
+    {
+        let key = resolve_key(&config.key, &stores, function_name).await?;
+        let described = format!("{} {:?}", config.key.variable(), config.key);
+        tracing::info!(source = %described, "resolved the API key");
+        if !config.key.can_rotate() {
+            return Blueprint::new(config, key);
+        }
+        let algorithm = build_algorithm(&config, key.clone())
+            .map_err(|e| BlueprintError::Client(Box::new(e)))?;
+        let stores = Arc::new(stores);
+        let source = config.key.clone();
+        let function_name = function_name.to_owned();
+        let reread: caller::rotation::Reread = Box::new(move || {
+            let (stores, source, function_name) =
+                (Arc::clone(&stores), source.clone(), function_name.clone());
+            Box::pin(async move { resolve_key(&source, &*stores, &function_name).await })
+        });
+        let for_rebuild = config.clone();
+        let rebuild: caller::rotation::Rebuild<Algorithm> = Box::new(move |key| {
+            build_algorithm(&for_rebuild, key)
+                .map_err(|e| BlueprintError::Client(Box::new(e)).message())
+        });
+        let rotating = caller::rotation::Rotating::new(algorithm, key, described, reread, rebuild);
+        let caller = ApiCaller::rotating(rotating, config.output);
+        Ok(Blueprint::with_caller(config, caller))
     }
 
     /// A blueprint whose configuration holds a plaintext key.
@@ -112,31 +155,35 @@ impl Blueprint {
                 let key = key.clone();
                 Blueprint::new(config, key)
             }
-            KeySource::Encrypted { .. } => Err(BlueprintError::EncryptedKey),
+            _ => Err(BlueprintError::EncryptedKey),
         }
     }
 
     /// A blueprint with a resolved key.
     pub fn new(config: Config, key: ApiKey) -> Result<Blueprint, BlueprintError> {
-        let mut builder = Client::builder()
-            .api_key(key)
-            .user_agent(format!(
-                "algorithmia-lambda-blueprint/{}",
-                env!("CARGO_PKG_VERSION")
-            ))
-            // The call's timeout is set from the invocation's deadline; the HTTP request only
-            // needs a little more.
-            .timeout_margin(Duration::from_millis(500))
-            .retry(RetryPolicy::default());
-        if let Some(base) = &config.api_base {
-            builder = builder.base_url(base);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| BlueprintError::Client(Box::new(e)))?;
-        let caller = ApiCaller::new(client.algo(&config.algorithm), config.output);
+        let algorithm =
+            build_algorithm(&config, key).map_err(|e| BlueprintError::Client(Box::new(e)))?;
+        let caller = ApiCaller::new(algorithm, config.output);
         Ok(Blueprint::with_caller(config, caller))
     }
+}
+
+/// The configured algorithm on an SDK client with `key`.
+fn build_algorithm(config: &Config, key: ApiKey) -> Result<Algorithm, algorithmia_client::Error> {
+    let mut builder = Client::builder()
+        .api_key(key)
+        .user_agent(format!(
+            "algorithmia-lambda-blueprint/{}",
+            env!("CARGO_PKG_VERSION")
+        ))
+        // The call's timeout is set from the invocation's deadline; the HTTP request only
+        // needs a little more.
+        .timeout_margin(Duration::from_millis(500))
+        .retry(RetryPolicy::default());
+    if let Some(base) = &config.api_base {
+        builder = builder.base_url(base);
+    }
+    Ok(builder.build()?.algo(&config.algorithm))
 }
 
 impl<C: AlgorithmCaller> Blueprint<C> {

@@ -232,3 +232,141 @@ async fn a_wrong_key_and_an_undecryptable_ciphertext_fail_clearly() {
         "the plaintext key leaked into the logs"
     );
 }
+
+/// Wait until the function's logs contain `line`.
+fn wait_for_log(function: &Function, line: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !function.logs().contains(line) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {line:?} in {}",
+            function.logs()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_from_ssm_is_read_again_once_rotated() {
+    let moto = Moto::start();
+    let ssm = crate::key_stores::clients(&moto).ssm;
+    let old = "simOldSsmKey";
+    crate::key_stores::put_parameter(&ssm, "/prod/algorithmia/api-key", old).await;
+    let server = server();
+    let emulator = Emulator::start();
+    let function = start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
+            ("ALGORITHMIA_API", server.base_url().into()),
+            (
+                "ALGORITHMIA_API_KEY_SSM_PARAMETER",
+                "/prod/algorithmia/api-key".into(),
+            ),
+            ("AWS_ENDPOINT_URL_SSM", moto.url.clone()),
+        ],
+    );
+    // The old key is resolved at start; the parameter is rotated to the key the server knows
+    // after that, and the first calls are refused, read the parameter again, and succeed.
+    wait_for_log(&function, "resolved the API key");
+    crate::key_stores::put_parameter(&ssm, "/prod/algorithmia/api-key", KEY).await;
+    let (ok, text) = emulator.invoke(&fixture_event("kinesis.json").to_string());
+    assert!(ok, "{text}");
+    assert_eq!(output_json(&text), json!({"batchItemFailures": []}));
+    let (ok, text) = emulator.invoke(&fixture_event("direct.json").to_string());
+    assert!(ok, "{text}");
+    assert_eq!(output_json(&text), fixture_event("direct.json"));
+    let logs = function.logs();
+    assert!(
+        logs.contains("ALGORITHMIA_API_KEY_SSM_PARAMETER")
+            && logs.contains("/prod/algorithmia/api-key"),
+        "{logs}"
+    );
+    assert_eq!(logs.matches("read a new key").count(), 1, "{logs}");
+    for text in [&logs, &text, &emulator.log.lock().unwrap().clone()] {
+        assert!(!text.contains(KEY) && !text.contains(old), "a key leaked");
+    }
+
+    // A parameter that does not exist: start-up fails, naming the variable and the parameter.
+    let emulator = Emulator::start();
+    let mut missing = start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
+            ("ALGORITHMIA_API_KEY_SSM_PARAMETER", "/prod/missing".into()),
+            ("AWS_ENDPOINT_URL_SSM", moto.url.clone()),
+        ],
+    );
+    assert!(
+        !missing
+            .exit_within(Duration::from_secs(30))
+            .expect("exits")
+            .success()
+    );
+    let logs = missing.logs();
+    assert!(
+        logs.contains(
+            "ALGORITHMIA_API_KEY_SSM_PARAMETER: could not read the SSM parameter /prod/missing"
+        ),
+        "{logs}"
+    );
+
+    // Two sources: start-up fails, naming all four variables.
+    let mut two = start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
+            ("ALGORITHMIA_API_KEY", KEY.into()),
+            ("ALGORITHMIA_API_KEY_SECRET_ARN", "algorithmia".into()),
+        ],
+    );
+    assert!(
+        !two.exit_within(Duration::from_secs(30))
+            .expect("exits")
+            .success()
+    );
+    let logs = two.logs();
+    for variable in [
+        "ALGORITHMIA_API_KEY,",
+        "ALGORITHMIA_API_KEY_ENCRYPTED",
+        "ALGORITHMIA_API_KEY_SSM_PARAMETER",
+        "ALGORITHMIA_API_KEY_SECRET_ARN",
+    ] {
+        assert!(logs.contains(variable), "{variable}: {logs}");
+    }
+    assert!(!logs.contains(KEY), "the plaintext key leaked");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_from_a_json_secret_works_and_never_shows_in_the_logs() {
+    let moto = Moto::start();
+    let secrets = crate::key_stores::clients(&moto).secrets;
+    let arn = crate::key_stores::create_secret(
+        &secrets,
+        "algorithmia",
+        &json!({"api_key": KEY, "owner": "ops"}).to_string(),
+    )
+    .await;
+    let server = server();
+    let emulator = Emulator::start();
+    let function = start(
+        &emulator,
+        &[
+            ("ALGORITHMIA_ALGORITHM", "util/Echo".into()),
+            ("ALGORITHMIA_API", server.base_url().into()),
+            ("ALGORITHMIA_API_KEY_SECRET_ARN", arn.clone()),
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.url.clone()),
+        ],
+    );
+    let (ok, text) = emulator.invoke(&fixture_event("sqs-fifo.json").to_string());
+    assert!(ok, "{text}");
+    assert_eq!(output_json(&text), json!({"batchItemFailures": []}));
+    let logs = function.logs();
+    assert!(
+        logs.contains("resolved the API key") && logs.contains(&arn),
+        "{logs}"
+    );
+    for text in [&logs, &text, &emulator.log.lock().unwrap().clone()] {
+        assert!(!text.contains(KEY), "the key leaked");
+    }
+}

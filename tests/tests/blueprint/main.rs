@@ -1,6 +1,7 @@
 //! The blueprint with real components: the handler against `algorithmia-local`
-//! (`handler_server`), and the built `bootstrap` under cargo-lambda's Runtime API emulator with
-//! moto's KMS, end to end (`e2e`) and under injected faults (`soak`).
+//! (`handler_server`), with keys in moto's SSM and Secrets Manager (`key_stores`), and the built
+//! `bootstrap` under cargo-lambda's Runtime API emulator with moto's KMS, SSM and Secrets Manager,
+//! end to end (`e2e`) and under injected faults (`soak`).
 //!
 //! The `bootstrap` is built fresh from the sources (`testkit::blueprint_bootstrap`); the tools
 //! come from `.venv` (`scripts/test.sh` installs them).
@@ -13,6 +14,7 @@
 
 mod e2e;
 mod handler_server;
+mod key_stores;
 mod soak;
 
 use std::collections::HashMap;

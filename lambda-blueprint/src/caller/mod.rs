@@ -1,7 +1,11 @@
 //! Calling the algorithm: the trait the dispatcher sends inputs through, and its implementation
 //! over the Algorithmia API.
 
+pub(crate) mod rotation;
+
+use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use algorithmia_client::{AlgoInput, AlgoOutput, Algorithm, Error, Raw, Void};
@@ -11,6 +15,7 @@ use serde_json::Value;
 use crate::config::OutputMode;
 use crate::encoding::to_base64;
 use crate::events::Payload;
+use rotation::Rotating;
 
 /// What a successful call returned.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,24 +81,56 @@ pub trait AlgorithmCaller: Send + Sync {
 }
 
 /// The algorithm on the Algorithmia API, called through the SDK in the configured output mode.
-#[derive(Debug, Clone)]
+///
+/// When the key comes from SSM or Secrets Manager
+/// ([`Blueprint::with_key_stores`](crate::Blueprint::with_key_stores)), a call the API refuses
+/// with 401 makes the key be read again once, for every record of the execution environment; if
+/// the key changed, the call is sent again with it.
+#[derive(Clone)]
 pub struct ApiCaller {
-    algorithm: Algorithm,
+    handle: Handle,
     output: OutputMode,
+}
+
+#[derive(Clone)]
+enum Handle {
+    /// A key that stays as it is.
+    Fixed(Algorithm),
+    /// A key that is read again when the API refuses it.
+    Rotating(Arc<Rotating<Algorithm>>),
+}
+
+impl fmt::Debug for ApiCaller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("ApiCaller");
+        match &self.handle {
+            Handle::Fixed(algorithm) => s.field("algorithm", algorithm),
+            Handle::Rotating(rotating) => s.field("rotating", rotating),
+        };
+        s.field("output", &self.output).finish()
+    }
 }
 
 impl ApiCaller {
     /// Calls of `algorithm` (a handle from [`algorithmia_client::Client::algo`]) in `output` mode.
     pub fn new(algorithm: Algorithm, output: OutputMode) -> ApiCaller {
-        ApiCaller { algorithm, output }
+        ApiCaller {
+            handle: Handle::Fixed(algorithm),
+            output,
+        }
     }
-}
 
-impl AlgorithmCaller for ApiCaller {
-    /// The SDK call, with `deadline` as its [`Algorithm::deadline`]: no attempt or retry of it
-    /// outlives the invocation, and a 429 it has no time to wait for comes back as the 429.
-    async fn call(
+    /// Calls through a handle whose key is read again when the API refuses it.
+    pub(crate) fn rotating(rotating: Rotating<Algorithm>, output: OutputMode) -> ApiCaller {
+        ApiCaller {
+            handle: Handle::Rotating(Arc::new(rotating)),
+            output,
+        }
+    }
+
+    async fn call_with(
         &self,
+        algorithm: &Algorithm,
         input: Payload,
         timeout: Duration,
         deadline: Option<Instant>,
@@ -103,7 +140,7 @@ impl AlgorithmCaller for ApiCaller {
             Payload::Text(s) => AlgoInput::Text(s),
             Payload::Binary(b) => AlgoInput::Binary(b),
         };
-        let mut algorithm = self.algorithm.clone().timeout(timeout);
+        let mut algorithm = algorithm.clone().timeout(timeout);
         if let Some(deadline) = deadline {
             algorithm = algorithm.deadline(deadline);
         }
@@ -122,5 +159,45 @@ impl AlgorithmCaller for ApiCaller {
                 CallOutput::Void(Some(algorithm.output(Void).pipe(input).await?.request_id))
             }
         })
+    }
+}
+
+impl AlgorithmCaller for ApiCaller {
+    /// The SDK call, with `deadline` as its [`Algorithm::deadline`]: no attempt or retry of it
+    /// (nor the call again after a key rotation) outlives the invocation, and a 429 it has no time
+    /// to wait for comes back as the 429.
+    async fn call(
+        &self,
+        input: Payload,
+        timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Result<CallOutput, Error> {
+        let rotating = match &self.handle {
+            Handle::Fixed(algorithm) => {
+                return self.call_with(algorithm, input, timeout, deadline).await;
+            }
+            Handle::Rotating(rotating) => rotating,
+        };
+        let started = Instant::now();
+        let (algorithm, generation) = rotating.current().await;
+        match self
+            .call_with(&algorithm, input.clone(), timeout, deadline)
+            .await
+        {
+            // Once: a second refusal, with the new key, is the record's failure.
+            Err(Error::Api(refused)) if refused.status == 401 => {
+                match rotating.after_refusal(generation).await {
+                    Some(algorithm) => {
+                        // The refusal and the read took some of the call's time (whole seconds,
+                        // as the API takes them).
+                        let left = timeout.saturating_sub(started.elapsed()).as_secs().max(1);
+                        self.call_with(&algorithm, input, Duration::from_secs(left), deadline)
+                            .await
+                    }
+                    None => Err(Error::Api(refused)),
+                }
+            }
+            other => other,
+        }
     }
 }

@@ -1,14 +1,16 @@
 //! Configuration from the environment, validated once at start.
 
-use std::collections::BTreeMap;
-use std::fmt;
+mod key_source;
+
 use std::time::Duration;
 
+use algorithmia_client::AlgoRef;
 use algorithmia_client::wire::MAX_ALGO_TIMEOUT_SECS;
-use algorithmia_client::{AlgoRef, ApiKey};
 
-use crate::encoding::from_base64;
 use crate::template::InputTemplate;
+
+use key_source::read_key_source;
+pub use key_source::{EncryptionContext, KeySource};
 
 /// A configuration error: which variable, and what is wrong with it. Never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,48 +26,6 @@ fn error(variable: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         variable,
         message: message.into(),
-    }
-}
-
-/// Which encryption context the ciphertext was made with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EncryptionContext {
-    /// First `{"LambdaFunctionName": <function name>}` (the console's helpers), then none
-    /// (`aws kms encrypt` without a context, the original blueprint).
-    Auto,
-    /// No context.
-    None,
-    /// Exactly these pairs.
-    Explicit(BTreeMap<String, String>),
-}
-
-/// Where the API key comes from.
-#[derive(Clone, PartialEq, Eq)]
-pub enum KeySource {
-    /// `ALGORITHMIA_API_KEY`, in plaintext.
-    Plain(ApiKey),
-    /// `ALGORITHMIA_API_KEY_ENCRYPTED`: a KMS ciphertext, decrypted once at start.
-    Encrypted {
-        /// The raw ciphertext (already base64-decoded).
-        ciphertext: Vec<u8>,
-        /// The context to decrypt with.
-        context: EncryptionContext,
-    },
-}
-
-impl fmt::Debug for KeySource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeySource::Plain(_) => f.write_str("Plain(<redacted>)"),
-            KeySource::Encrypted {
-                ciphertext,
-                context,
-            } => f
-                .debug_struct("Encrypted")
-                .field("ciphertext_bytes", &ciphertext.len())
-                .field("context", context)
-                .finish(),
-        }
     }
 }
 
@@ -110,41 +70,6 @@ pub struct Config {
     pub template: Option<InputTemplate>,
 }
 
-/// The original blueprint's placeholders, which mean "not configured".
-const PLACEHOLDERS: [&str; 4] = [
-    "YOUR_API_KEY",
-    "<kmsEncryptedApiKey>",
-    "<YOUR_API_KEY>",
-    "kmsEncryptedApiKey",
-];
-
-fn parse_context(text: &str) -> Result<EncryptionContext, ConfigError> {
-    const VAR: &str = "ALGORITHMIA_KMS_ENCRYPTION_CONTEXT";
-    match text.trim() {
-        "" | "auto" => Ok(EncryptionContext::Auto),
-        "none" => Ok(EncryptionContext::None),
-        pairs => {
-            let mut map = BTreeMap::new();
-            for pair in pairs.split(',') {
-                let (k, v) = pair.split_once('=').ok_or_else(|| {
-                    error(
-                        VAR,
-                        format!("{pair:?} is not key=value; use auto, none or k=v,k2=v2"),
-                    )
-                })?;
-                let (k, v) = (k.trim(), v.trim());
-                if k.is_empty() {
-                    return Err(error(VAR, format!("{pair:?} has an empty key")));
-                }
-                if map.insert(k.to_owned(), v.to_owned()).is_some() {
-                    return Err(error(VAR, format!("the key {k:?} is given twice")));
-                }
-            }
-            Ok(EncryptionContext::Explicit(map))
-        }
-    }
-}
-
 impl Config {
     /// Read the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -169,55 +94,7 @@ impl Config {
             .parse::<AlgoRef>()
             .map_err(|e| error("ALGORITHMIA_ALGORITHM", e.to_string()))?;
 
-        let plain = get("ALGORITHMIA_API_KEY");
-        let encrypted = get("ALGORITHMIA_API_KEY_ENCRYPTED");
-        let placeholder =
-            |v: &Option<String>| v.as_deref().is_some_and(|v| PLACEHOLDERS.contains(&v));
-        if placeholder(&plain) {
-            return Err(error(
-                "ALGORITHMIA_API_KEY",
-                "still holds the blueprint's placeholder; set your API key",
-            ));
-        }
-        if placeholder(&encrypted) {
-            return Err(error(
-                "ALGORITHMIA_API_KEY_ENCRYPTED",
-                "still holds the blueprint's placeholder; set the CiphertextBlob that `aws kms encrypt` prints",
-            ));
-        }
-        let key = match (plain, encrypted) {
-            (Some(_), Some(_)) => {
-                return Err(error(
-                    "ALGORITHMIA_API_KEY",
-                    "set either ALGORITHMIA_API_KEY or ALGORITHMIA_API_KEY_ENCRYPTED, not both",
-                ));
-            }
-            (None, None) => {
-                return Err(error(
-                    "ALGORITHMIA_API_KEY",
-                    "no key: set ALGORITHMIA_API_KEY (plaintext) or ALGORITHMIA_API_KEY_ENCRYPTED (KMS ciphertext, base64)",
-                ));
-            }
-            (Some(key), None) => KeySource::Plain(ApiKey::new(key)),
-            (None, Some(blob)) => {
-                let compact: String = blob.split_whitespace().collect();
-                let ciphertext = from_base64(&compact).map_err(|e| {
-                    error("ALGORITHMIA_API_KEY_ENCRYPTED", format!("not base64: {e}"))
-                })?;
-                if ciphertext.is_empty() {
-                    return Err(error(
-                        "ALGORITHMIA_API_KEY_ENCRYPTED",
-                        "the ciphertext is empty",
-                    ));
-                }
-                KeySource::Encrypted {
-                    ciphertext,
-                    context: parse_context(
-                        &get("ALGORITHMIA_KMS_ENCRYPTION_CONTEXT").unwrap_or_default(),
-                    )?,
-                }
-            }
-        };
+        let key = read_key_source(get)?;
 
         let timeout = match get("ALGORITHMIA_TIMEOUT") {
             None => None,
@@ -299,6 +176,7 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    use super::key_source::parse_context;
     use super::*;
     use std::collections::HashMap;
 
