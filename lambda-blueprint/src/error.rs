@@ -59,7 +59,7 @@ impl BlueprintError {
     /// The whole story: this error, then each cause that adds to it, joined by `: `. What Lambda
     /// shows as `errorMessage`, and what a start-up failure logs.
     pub fn message(&self) -> String {
-        story(self)
+        crate::failure::story(self)
     }
 
     /// The `errorType` Lambda shows.
@@ -83,22 +83,6 @@ impl From<BlueprintError> for Diagnostic {
             error_message: e.message(),
         }
     }
-}
-
-/// An error, then each cause that adds to it (one whose text is already told is skipped), joined
-/// by `: `, the way error reporters print a chain.
-pub(crate) fn story(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        let text = error.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        cause = error.source();
-    }
-    message
 }
 
 #[cfg(test)]

@@ -98,8 +98,24 @@ pub(crate) fn describe(error: &Error) -> String {
             "the Algorithmia API refused the API key (HTTP 401): {}",
             e.message
         ),
-        other => crate::error::story(other),
+        other => story(other),
     }
+}
+
+/// An error, then each cause that adds to it (one whose text is already told is skipped), joined
+/// by `: `, the way error reporters print a chain.
+pub(crate) fn story(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let text = error.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = error.source();
+    }
+    message
 }
 
 #[cfg(test)]
