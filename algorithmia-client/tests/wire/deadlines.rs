@@ -8,11 +8,7 @@ use algorithmia_client::{Client, Error, RetryPolicy, TransportKind};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{builder, client, json_fixture, report};
-
-async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
-}
+use crate::{answer_once_then_succeed, builder, client, json_fixture, report, requests};
 
 /// Many attempts with backoffs of up to 200 ms: only the deadline can end the retries early.
 fn patient() -> RetryPolicy {
@@ -64,15 +60,11 @@ async fn a_retry_after_past_the_deadline_returns_the_429_at_once() {
 
     // With time enough, the same 429 is waited for and retried.
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(json_fixture(200, "algo_success_text.json"))
-        .mount(&server)
-        .await;
+    answer_once_then_succeed(
+        &server,
+        ResponseTemplate::new(429).insert_header("Retry-After", "1"),
+    )
+    .await;
     let r = client(&server)
         .algo("a/b")
         .deadline(Instant::now() + Duration::from_secs(5))

@@ -62,3 +62,23 @@ pub fn builder(server: &MockServer) -> ClientBuilder {
 pub fn client(server: &MockServer) -> Client {
     builder(server).build().unwrap()
 }
+
+/// How many requests `server` has received.
+pub async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+/// `server` answers the first POST with `first`, and every later one with a text result.
+pub async fn answer_once_then_succeed(server: &MockServer, first: wiremock::ResponseTemplate) {
+    use wiremock::Mock;
+    use wiremock::matchers::method;
+    Mock::given(method("POST"))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(json_fixture(200, "algo_success_text.json"))
+        .mount(server)
+        .await;
+}

@@ -6,24 +6,16 @@ use algorithmia_client::{Error, RetryPolicy};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{builder, client, json_fixture};
-
-async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
-}
+use crate::{answer_once_then_succeed, builder, client, json_fixture, requests};
 
 #[tokio::test]
 async fn a_429_is_retried_after_retry_after() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(json_fixture(200, "algo_success_text.json"))
-        .mount(&server)
-        .await;
+    answer_once_then_succeed(
+        &server,
+        ResponseTemplate::new(429).insert_header("Retry-After", "1"),
+    )
+    .await;
     let started = Instant::now();
     let r = client(&server).algo("a/b").pipe("x").await.unwrap();
     assert_eq!(r.as_text(), Some("Hello world"));
