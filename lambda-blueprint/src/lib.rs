@@ -48,11 +48,13 @@
 
 mod caller;
 mod config;
+pub mod destination;
 mod dispatch;
 mod encoding;
 mod error;
 pub mod events;
 mod failure;
+pub mod idempotency;
 mod init_error;
 mod key;
 mod response;

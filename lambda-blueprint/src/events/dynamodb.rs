@@ -6,7 +6,7 @@ use aws_lambda_events::event::dynamodb::EventRecord;
 use serde_dynamo::AttributeValue;
 use serde_json::{Map, Number, Value, json};
 
-use super::{Payload, Record, RecordInput, parse, str_at};
+use super::{Payload, Record, RecordInput, RecordMeta, parse, str_at};
 use crate::encoding::to_base64;
 
 /// A DynamoDB number as JSON: a number when that is exact, else the original string.
@@ -89,7 +89,12 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
             view,
         }
     });
-    Record { id, group, input }
+    Record {
+        id,
+        group,
+        input,
+        meta: RecordMeta::default(),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{Payload, Record, RecordInput, str_at};
+use super::{Payload, Record, RecordInput, RecordMeta, str_at};
 use crate::encoding::from_base64;
 
 /// Which API Gateway payload format.
@@ -65,6 +65,7 @@ pub(crate) fn record(event: &Value) -> Record {
         id,
         group: None,
         input,
+        meta: RecordMeta::default(),
     }
 }
 

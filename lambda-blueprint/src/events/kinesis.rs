@@ -4,7 +4,7 @@ use aws_lambda_events::event::kinesis::KinesisEventRecord;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::{Payload, Record, RecordInput, clip, parse, str_at};
+use super::{Payload, Record, RecordInput, RecordMeta, clip, parse, str_at};
 
 pub(crate) fn record(index: usize, raw: &Value) -> Record {
     let id = str_at(raw, "/kinesis/sequenceNumber")
@@ -62,7 +62,12 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
             payload,
         }
     });
-    Record { id, group, input }
+    Record {
+        id,
+        group,
+        input,
+        meta: RecordMeta::default(),
+    }
 }
 
 /// A timestamp in seconds: a number, or a number in a string.

@@ -6,6 +6,7 @@
 mod dynamodb;
 mod http;
 mod kinesis;
+mod meta;
 mod s3;
 mod sns;
 mod sqs;
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 pub use dynamodb::item_to_json;
 use http::HttpFlavor;
+pub use meta::RecordMeta;
 
 /// Where an invocation came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +124,8 @@ pub struct Record {
     pub group: Option<String>,
     /// The input, or why the record could not be read.
     pub input: Result<RecordInput, String>,
+    /// Where it came from and how to recognise it when it comes again.
+    pub meta: RecordMeta,
 }
 
 /// A recognised invocation.
@@ -200,7 +204,11 @@ pub fn recognise(event: Value) -> Invocation {
             records
                 .iter()
                 .enumerate()
-                .map(|(i, r)| f(i, r))
+                .map(|(i, r)| {
+                    let mut record = f(i, r);
+                    record.meta = meta::of(r);
+                    record
+                })
                 .collect::<Vec<_>>()
         };
         let known = match source {
@@ -216,9 +224,11 @@ pub fn recognise(event: Value) -> Invocation {
         }
     }
     if str_at(&event, "/source") == Some("aws.s3") && event.get("detail").is_some() {
+        let mut record = s3::eventbridge_record(&event);
+        record.meta = meta::of_eventbridge_s3(&event);
         return Invocation {
             source: Source::EventBridgeS3,
-            records: vec![s3::eventbridge_record(&event)],
+            records: vec![record],
         };
     }
     if let Some(flavor) = http::flavor(&event) {
@@ -239,6 +249,7 @@ pub fn recognise(event: Value) -> Invocation {
                 payload: Payload::Json(event.clone()),
                 view: event,
             }),
+            meta: RecordMeta::default(),
         }],
     }
 }

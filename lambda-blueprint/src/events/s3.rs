@@ -4,7 +4,7 @@ use aws_lambda_events::event::s3::S3EventRecord;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::{Payload, Record, RecordInput, parse, str_at};
+use super::{Payload, Record, RecordInput, RecordMeta, parse, str_at};
 
 /// An S3 key as notifications send it: `+` for spaces, the rest percent-encoded.
 pub(crate) fn decode_key(raw: &str) -> Result<String, String> {
@@ -61,11 +61,13 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
             id,
             group: None,
             input: Ok(input),
+            meta: RecordMeta::default(),
         },
         Err(message) => Record {
             id: fallback,
             group: None,
             input: Err(message),
+            meta: RecordMeta::default(),
         },
     }
 }
@@ -91,6 +93,7 @@ pub(crate) fn eventbridge_record(event: &Value) -> Record {
                 id: format!("s3://{bucket}/{key}"),
                 group: None,
                 input: Ok(input(bucket, key, fields)),
+                meta: RecordMeta::default(),
             }
         }
         _ => Record {
@@ -101,6 +104,7 @@ pub(crate) fn eventbridge_record(event: &Value) -> Record {
             input: Err(
                 "the EventBridge S3 event has no detail.bucket.name or detail.object.key".into(),
             ),
+            meta: RecordMeta::default(),
         },
     }
 }

@@ -3,7 +3,7 @@
 use aws_lambda_events::event::sns::SnsRecord;
 use serde_json::{Value, json};
 
-use super::{Payload, Record, RecordInput, parse, str_at};
+use super::{Payload, Record, RecordInput, RecordMeta, parse, str_at};
 
 pub(crate) fn record(index: usize, raw: &Value) -> Record {
     let id = str_at(raw, "/Sns/MessageId")
@@ -30,6 +30,7 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
         id,
         group: None,
         input,
+        meta: RecordMeta::default(),
     }
 }
 

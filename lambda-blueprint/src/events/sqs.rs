@@ -3,7 +3,7 @@
 use aws_lambda_events::event::sqs::SqsMessage;
 use serde_json::{Value, json};
 
-use super::{Payload, Record, RecordInput, parse, str_at};
+use super::{Payload, Record, RecordInput, RecordMeta, parse, str_at};
 
 pub(crate) fn record(index: usize, raw: &Value) -> Record {
     let id = str_at(raw, "/messageId")
@@ -21,7 +21,12 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
             payload,
         }
     });
-    Record { id, group, input }
+    Record {
+        id,
+        group,
+        input,
+        meta: RecordMeta::default(),
+    }
 }
 
 #[cfg(test)]
