@@ -15,8 +15,12 @@ pub enum FailureKind {
     Algorithm,
     /// The call timed out.
     Timeout,
-    /// The API refused the call (401, 403, 404, ...): sending it again as it is will not help.
+    /// The API refused the key or the access (401, 403): a rotated key or a granted permission
+    /// changes that, so the record is retried.
     Api,
+    /// The API rejected the request (400, 404, 413, ... any 4xx but 401, 403, 408, 409, 425 and
+    /// 429): sending it again as it is will not help.
+    Rejected,
     /// The API could not take the call now (429 or 5xx): a later attempt may succeed.
     ApiUnavailable,
     /// The API answered, but not with anything the SDK could decode.
@@ -29,6 +33,14 @@ pub enum FailureKind {
     Internal,
     /// Not sent: time ran short, or an earlier record of its group failed.
     NotSent,
+    /// Another invocation holds the record's idempotency lock.
+    InProgress,
+    /// The idempotency table could not be read or written, so the record was not run.
+    Idempotency,
+    /// The destination did not take the record's result (or permanent failure).
+    Delivery,
+    /// The result can never be delivered to its destination (larger than the service takes).
+    Undeliverable,
 }
 
 impl FailureKind {
@@ -46,6 +58,45 @@ impl FailureKind {
             FailureKind::Config => "ConfigError",
             FailureKind::Internal => "InternalError",
             FailureKind::NotSent => "NotSent",
+            FailureKind::Rejected => "RequestRejected",
+            FailureKind::InProgress => "InProgress",
+            FailureKind::Idempotency => "IdempotencyError",
+            FailureKind::Delivery => "DeliveryError",
+            FailureKind::Undeliverable => "Undeliverable",
+        }
+    }
+
+    /// Whether sending the record again can never succeed (it cannot be read, the template does
+    /// not fit it, the algorithm rejects its input, the API rejects the request, its result is
+    /// too large for its destination): with a failure destination, such a record is sent there
+    /// and acknowledged instead of retried.
+    pub fn is_permanent(self) -> bool {
+        match self {
+            FailureKind::BadRecord
+            | FailureKind::InputError
+            | FailureKind::Rejected
+            | FailureKind::Config
+            | FailureKind::Undeliverable => true,
+            FailureKind::Algorithm
+            | FailureKind::Timeout
+            | FailureKind::Api
+            | FailureKind::ApiUnavailable
+            | FailureKind::BadResponse
+            | FailureKind::Transport
+            | FailureKind::Internal
+            | FailureKind::NotSent
+            | FailureKind::InProgress
+            | FailureKind::Idempotency
+            | FailureKind::Delivery => false,
+        }
+    }
+
+    /// `permanent` or `transient`, for logs, documents and metrics.
+    pub fn permanence(self) -> &'static str {
+        if self.is_permanent() {
+            "permanent"
+        } else {
+            "transient"
         }
     }
 }
@@ -69,8 +120,12 @@ pub(crate) fn classify(error: &Error) -> FailureKind {
             Some("TimeoutError") => FailureKind::Timeout,
             _ => FailureKind::Algorithm,
         },
-        Error::Api(e) if e.status == 429 || e.status >= 500 => FailureKind::ApiUnavailable,
-        Error::Api(_) => FailureKind::Api,
+        Error::Api(e) if matches!(e.status, 408 | 409 | 425 | 429) || e.status >= 500 => {
+            FailureKind::ApiUnavailable
+        }
+        Error::Api(e) if matches!(e.status, 401 | 403) => FailureKind::Api,
+        Error::Api(e) if (400..500).contains(&e.status) => FailureKind::Rejected,
+        Error::Api(_) => FailureKind::BadResponse,
         Error::Transport(e) => match e.kind {
             TransportKind::Timeout => FailureKind::Timeout,
             TransportKind::Connect | TransportKind::Other => FailureKind::Transport,
@@ -204,10 +259,15 @@ mod tests {
             classify(&algorithm(Some("AlgorithmError"))),
             FailureKind::Algorithm
         );
-        for status in [400, 401, 403, 404, 413] {
+        for status in [401, 403] {
             assert_eq!(classify(&api(status)), FailureKind::Api, "{status}");
+            assert!(!classify(&api(status)).is_permanent());
         }
-        for status in [429, 500, 502, 503, 504] {
+        for status in [400, 404, 413, 422] {
+            assert_eq!(classify(&api(status)), FailureKind::Rejected, "{status}");
+            assert!(classify(&api(status)).is_permanent());
+        }
+        for status in [408, 409, 425, 429, 500, 502, 503, 504] {
             assert_eq!(
                 classify(&api(status)),
                 FailureKind::ApiUnavailable,

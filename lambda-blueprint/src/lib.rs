@@ -49,7 +49,6 @@
 mod caller;
 mod config;
 pub mod destination;
-mod dispatch;
 mod encoding;
 mod error;
 pub mod events;
@@ -57,19 +56,24 @@ mod failure;
 pub mod idempotency;
 mod init_error;
 mod key;
+mod metrics;
+mod pipeline;
 mod response;
 mod template;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use algorithmia_client::{Algorithm, ApiKey, Client, RetryPolicy};
+use algorithmia_client::{ApiKey, Client, RetryPolicy};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
-pub use caller::{AlgorithmCaller, ApiCaller, CallOutput};
-pub use config::{BatchMode, Config, ConfigError, EncryptionContext, KeySource, OutputMode};
-pub use dispatch::{DEADLINE_MARGIN, MIN_CALL_TIME};
+pub use caller::{AlgorithmCaller, ApiCaller, CallOutput, CallRequest, Called};
+pub use config::{
+    BatchMode, Config, ConfigError, DEFAULT_IDEMPOTENCY_TTL, DEFAULT_NAMESPACE, EncryptionContext,
+    Idempotency, KeySource, OutputMode, Route, RouteMatch, Target,
+};
 pub use error::BlueprintError;
 pub use failure::{FailureKind, RecordFailure};
 pub use init_error::report_init_error;
@@ -77,6 +81,7 @@ pub use key::{
     DecryptError, Decrypter, KeyError, KeyStores, ParameterStore, SecretStore, StoreError,
     contexts_to_try, resolve_key,
 };
+pub use pipeline::{DEADLINE_MARGIN, MIN_CALL_TIME, Services};
 pub use template::InputTemplate;
 
 /// The function: configuration, and the algorithm's caller, built once (by default the SDK's
@@ -85,15 +90,20 @@ pub use template::InputTemplate;
 pub struct Blueprint<C = ApiCaller> {
     config: Arc<Config>,
     caller: C,
+    services: Services,
 }
 
 impl<C> std::fmt::Debug for Blueprint<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Blueprint")
             .field("config", &self.config)
+            .field("services", &self.services)
             .finish_non_exhaustive()
     }
 }
+
+/// Whether the next invocation is the execution environment's first.
+static COLD_START: AtomicBool = AtomicBool::new(true);
 
 impl Blueprint {
     /// Read the configuration from the environment and resolve the key: decrypted with KMS,
@@ -130,8 +140,8 @@ impl Blueprint {
         if !config.key.can_rotate() {
             return Blueprint::new(config, key);
         }
-        let algorithm = build_algorithm(&config, key.clone())
-            .map_err(|e| BlueprintError::Client(Box::new(e)))?;
+        let client =
+            build_client(&config, key.clone()).map_err(|e| BlueprintError::Client(Box::new(e)))?;
         let stores = Arc::new(stores);
         let source = config.key.clone();
         let function_name = function_name.to_owned();
@@ -141,12 +151,12 @@ impl Blueprint {
             Box::pin(async move { resolve_key(&source, &*stores, &function_name).await })
         });
         let for_rebuild = config.clone();
-        let rebuild: caller::rotation::Rebuild<Algorithm> = Box::new(move |key| {
-            build_algorithm(&for_rebuild, key)
+        let rebuild: caller::rotation::Rebuild<Client> = Box::new(move |key| {
+            build_client(&for_rebuild, key)
                 .map_err(|e| BlueprintError::Client(Box::new(e)).message())
         });
-        let rotating = caller::rotation::Rotating::new(algorithm, key, described, reread, rebuild);
-        let caller = ApiCaller::rotating(rotating, config.output);
+        let rotating = caller::rotation::Rotating::new(client, key, described, reread, rebuild);
+        let caller = ApiCaller::rotating(rotating);
         Ok(Blueprint::with_caller(config, caller))
     }
 
@@ -163,15 +173,14 @@ impl Blueprint {
 
     /// A blueprint with a resolved key.
     pub fn new(config: Config, key: ApiKey) -> Result<Blueprint, BlueprintError> {
-        let algorithm =
-            build_algorithm(&config, key).map_err(|e| BlueprintError::Client(Box::new(e)))?;
-        let caller = ApiCaller::new(algorithm, config.output);
+        let client = build_client(&config, key).map_err(|e| BlueprintError::Client(Box::new(e)))?;
+        let caller = ApiCaller::new(client);
         Ok(Blueprint::with_caller(config, caller))
     }
 }
 
-/// The configured algorithm on an SDK client with `key`.
-fn build_algorithm(config: &Config, key: ApiKey) -> Result<Algorithm, algorithmia_client::Error> {
+/// The SDK client with `key`.
+fn build_client(config: &Config, key: ApiKey) -> Result<Client, algorithmia_client::Error> {
     let mut builder = Client::builder()
         .api_key(key)
         .user_agent(format!(
@@ -185,7 +194,7 @@ fn build_algorithm(config: &Config, key: ApiKey) -> Result<Algorithm, algorithmi
     if let Some(base) = &config.api_base {
         builder = builder.base_url(base);
     }
-    Ok(builder.build()?.algo(&config.algorithm))
+    builder.build()
 }
 
 impl<C: AlgorithmCaller> Blueprint<C> {
@@ -195,7 +204,15 @@ impl<C: AlgorithmCaller> Blueprint<C> {
         Blueprint {
             config: Arc::new(config),
             caller,
+            services: Services::none(),
         }
+    }
+
+    /// The blueprint with `services`: the sinks of its result and failure destinations and its
+    /// idempotency store. [`Blueprint::from_env`] sets them up on AWS.
+    pub fn with_services(mut self, services: Services) -> Blueprint<C> {
+        self.services = services;
+        self
     }
 
     /// The configuration.
@@ -203,27 +220,59 @@ impl<C: AlgorithmCaller> Blueprint<C> {
         &self.config
     }
 
-    /// Handle one invocation: recognise the event, send its records, and answer.
+    /// Handle one invocation: recognise the event, run and settle its records, log what
+    /// happened (and print its metrics), and answer.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, BlueprintError> {
         let (payload, context) = event.into_parts();
         let started = Instant::now();
+        let cold_start = COLD_START.swap(false, Ordering::Relaxed);
         let deadline = deadline_of(context.deadline);
-        tracing::debug!(deadline_ms = context.deadline, "invocation received");
         let invocation = events::recognise(payload);
-        let outcomes = dispatch::dispatch(&invocation, &self.config, &self.caller, deadline).await;
-        let failed: Vec<&RecordFailure> =
-            outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
-        for f in &failed {
-            tracing::warn!(record = %f.id, error_type = f.kind.error_type(), error = %f.message, "record failed");
+        let source = invocation.source.name();
+        let ctx = pipeline::Context {
+            config: &self.config,
+            services: &self.services,
+            deadline,
+            request_id: &context.request_id,
+        };
+        let span = tracing::info_span!("invocation", request_id = %context.request_id, source);
+        let (outcomes, stats) = {
+            let _entered = span.enter();
+            tracing::debug!(
+                deadline_ms = context.deadline,
+                cold_start,
+                "invocation received"
+            );
+            drop(_entered);
+            tracing::Instrument::instrument(
+                pipeline::run(&ctx, &invocation, &self.caller),
+                span.clone(),
+            )
+            .await
+        };
+        let _entered = span.enter();
+        for f in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+            tracing::warn!(record = %f.id, error_type = f.kind.error_type(), permanence = f.kind.permanence(), error = %f.message, "record failed");
         }
         tracing::info!(
-            source = invocation.source.name(),
-            records = outcomes.len(),
-            succeeded = outcomes.len() - failed.len(),
-            failed = failed.len(),
+            records = stats.records,
+            succeeded = stats.succeeded,
+            failed = stats.reported(),
+            duplicates = stats.duplicates,
+            acknowledged = stats.acknowledged,
+            delivered = stats.delivered,
             duration_ms = started.elapsed().as_millis() as u64,
+            cold_start,
             "invocation"
         );
+        metrics::emit(&metrics::document(
+            &self.config.metrics_namespace,
+            &context.env_config.function_name,
+            source,
+            &stats,
+            cold_start,
+            &context.request_id,
+        ));
         response::answer(&invocation, outcomes)
     }
 }

@@ -4,29 +4,49 @@ use aws_lambda_events::event::sqs::SqsBatchResponse;
 use aws_lambda_events::event::streams::{
     DynamoDbBatchItemFailure, DynamoDbEventResponse, KinesisEventResponse,
 };
+use std::collections::HashSet;
+
 use serde_json::{Value, json};
 
 use crate::caller::CallOutput;
-use crate::dispatch::Outcome;
 use crate::encoding::to_base64;
 use crate::error::BlueprintError;
 use crate::events::{Invocation, Source};
 use crate::failure::{FailureKind, RecordFailure};
+use crate::pipeline::{Done, Outcome};
 
-/// The function's answer to an invocation whose records have been sent.
+/// The function's answer to an invocation whose records have been settled.
+///
+/// Streams and queues name their failed records (`batchItemFailures`, each id once), unless every
+/// record failed: then the invocation fails, so the mapping's retry limits and
+/// `BisectBatchOnFunctionError` work as AWS designed them. S3, SNS and EventBridge invocations
+/// fail when any record failed (Lambda retries the whole event; records that completed are
+/// skipped when there is an idempotency table).
 pub(crate) fn answer(
     invocation: &Invocation,
     outcomes: Vec<Outcome>,
 ) -> Result<Value, BlueprintError> {
+    let total = outcomes.len();
     let failures: Vec<RecordFailure> = outcomes
         .iter()
         .filter_map(|o| o.as_ref().err().cloned())
         .collect();
-    let ids = || failures.iter().map(|f| f.id.clone());
+    let mut seen = HashSet::new();
+    let mut ids = || {
+        failures
+            .iter()
+            .map(|f| f.id.clone())
+            .filter(|id| seen.insert(id.clone()))
+            .collect::<Vec<_>>()
+    };
     let json = |v: Result<Value, serde_json::Error>| {
         v.map_err(|e| BlueprintError::Internal(e.to_string()))
     };
+    let all_failed = total > 0 && failures.len() == total;
     match invocation.source {
+        Source::Kinesis | Source::DynamoDb | Source::Sqs if all_failed => {
+            Err(BlueprintError::RecordsFailed { total, failures })
+        }
         Source::Kinesis => {
             let mut response = KinesisEventResponse::default();
             response.set_failures(ids());
@@ -35,6 +55,7 @@ pub(crate) fn answer(
         Source::DynamoDb => {
             let mut response = DynamoDbEventResponse::default();
             response.batch_item_failures = ids()
+                .into_iter()
                 .map(|id| {
                     let mut f = DynamoDbBatchItemFailure::default();
                     f.item_identifier = Some(id);
@@ -50,18 +71,22 @@ pub(crate) fn answer(
         }
         Source::S3 | Source::EventBridgeS3 | Source::Sns => {
             if failures.is_empty() {
-                Ok(json!({"records": outcomes.len(), "succeeded": outcomes.len()}))
+                let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+                Ok(json!({
+                    "records": total,
+                    "succeeded": count(|o| matches!(o, Ok(Done::Output(_)))),
+                    "duplicates": count(|o| matches!(o, Ok(Done::Duplicate))),
+                    "acknowledged_failures": count(|o| matches!(o, Ok(Done::Acknowledged(_)))),
+                }))
             } else {
-                Err(BlueprintError::RecordsFailed {
-                    total: outcomes.len(),
-                    failures,
-                })
+                Err(BlueprintError::RecordsFailed { total, failures })
             }
         }
         Source::HttpV1 | Source::HttpV2 => Ok(http_response(outcomes.into_iter().next())),
         Source::Direct => match outcomes.into_iter().next() {
-            Some(Ok(output)) => Ok(output.to_json()),
-            Some(Err(f)) => Err(BlueprintError::Record(f)),
+            Some(Ok(Done::Output(output))) => Ok(output.to_json()),
+            Some(Ok(Done::Duplicate)) => Ok(Value::Null),
+            Some(Ok(Done::Acknowledged(f)) | Err(f)) => Err(BlueprintError::Record(f)),
             None => Ok(Value::Null),
         },
     }
@@ -79,6 +104,11 @@ fn http(status: u16, content_type: &str, body: String, base64: bool) -> Value {
 /// An HTTP response: the result in its own content type, or a JSON error with a status that
 /// says whose fault it was.
 fn http_response(outcome: Option<Outcome>) -> Value {
+    let outcome = outcome.map(|o| match o {
+        Ok(Done::Output(output)) => Ok(output),
+        Ok(Done::Duplicate) => Ok(CallOutput::Void(None)),
+        Ok(Done::Acknowledged(f)) | Err(f) => Err(f),
+    });
     match outcome {
         Some(Ok(CallOutput::Json(v))) => http(200, "application/json", v.to_string(), false),
         Some(Ok(CallOutput::Text(s))) => http(200, "text/plain; charset=utf-8", s, false),
@@ -105,6 +135,11 @@ fn http_response(outcome: Option<Outcome>) -> Value {
             let status = match f.kind {
                 FailureKind::BadRecord | FailureKind::InputError => 400,
                 FailureKind::Timeout | FailureKind::NotSent => 504,
+                FailureKind::InProgress => 409,
+                FailureKind::Rejected
+                | FailureKind::Idempotency
+                | FailureKind::Delivery
+                | FailureKind::Undeliverable => 502,
                 FailureKind::Algorithm
                 | FailureKind::Api
                 | FailureKind::ApiUnavailable

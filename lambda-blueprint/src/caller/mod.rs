@@ -1,4 +1,4 @@
-//! Calling the algorithm: the trait the dispatcher sends inputs through, and its implementation
+//! Calling algorithms: the trait the dispatcher sends inputs through, and its implementation
 //! over the Algorithmia API.
 
 pub(crate) mod rotation;
@@ -8,7 +8,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use algorithmia_client::{AlgoInput, AlgoOutput, Algorithm, Error, Raw, Void};
+#[cfg(doc)]
+use algorithmia_client::Algorithm;
+use algorithmia_client::{AlgoInput, AlgoOutput, AlgoRef, Client, Error, Raw, Void};
 use bytes::Bytes;
 use serde_json::Value;
 
@@ -45,14 +47,46 @@ impl CallOutput {
     }
 }
 
-/// Calls the configured algorithm with one input. [`ApiCaller`] does it over the Algorithmia
-/// API; tests may use their own, as [`Blueprint::with_caller`](crate::Blueprint::with_caller)
-/// takes any.
+/// A successful call: its output, and the request id the API gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Called {
+    /// What the algorithm returned.
+    pub output: CallOutput,
+    /// The API's request id for the call, when it sent one.
+    pub request_id: Option<String>,
+}
+
+impl From<CallOutput> for Called {
+    fn from(output: CallOutput) -> Called {
+        let request_id = match &output {
+            CallOutput::Void(id) => id.clone(),
+            _ => None,
+        };
+        Called { output, request_id }
+    }
+}
+
+/// One call: which algorithm, in which output mode, with what input and time.
+#[derive(Debug, Clone)]
+pub struct CallRequest<'a> {
+    /// The algorithm (the route's).
+    pub algorithm: &'a AlgoRef,
+    /// The output mode (the route's).
+    pub output: OutputMode,
+    /// The input.
+    pub input: Payload,
+    /// How long the algorithm may run.
+    pub timeout: Duration,
+    /// When the call, retries included, must be over (the invocation's deadline less the time
+    /// kept back for answering Lambda; none when the invocation has no deadline).
+    pub deadline: Option<Instant>,
+}
+
+/// Calls an algorithm with one input. [`ApiCaller`] does it over the Algorithmia API; tests
+/// may use their own, as [`Blueprint::with_caller`](crate::Blueprint::with_caller) takes any.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
-/// use lambda_blueprint::{AlgorithmCaller, CallOutput};
-/// use lambda_blueprint::events::Payload;
+/// use lambda_blueprint::{AlgorithmCaller, CallOutput, CallRequest, Called};
 ///
 /// /// Answers every input with itself.
 /// struct Echo;
@@ -60,27 +94,19 @@ impl CallOutput {
 /// impl AlgorithmCaller for Echo {
 ///     async fn call(
 ///         &self,
-///         input: Payload,
-///         _timeout: Duration,
-///         _deadline: Option<Instant>,
-///     ) -> Result<CallOutput, algorithmia_client::Error> {
-///         Ok(CallOutput::Json(input.to_json()))
+///         request: CallRequest<'_>,
+///     ) -> Result<Called, algorithmia_client::Error> {
+///         Ok(CallOutput::Json(request.input.to_json()).into())
 ///     }
 /// }
 /// ```
 pub trait AlgorithmCaller: Send + Sync {
-    /// Call the algorithm with `input`, letting it run for at most `timeout`, and be done,
-    /// retries included, by `deadline` (the invocation's deadline less the time kept back for
-    /// answering Lambda; none when the invocation has no deadline).
-    fn call(
-        &self,
-        input: Payload,
-        timeout: Duration,
-        deadline: Option<Instant>,
-    ) -> impl Future<Output = Result<CallOutput, Error>> + Send;
+    /// Call `request.algorithm` with `request.input`, letting it run for at most
+    /// `request.timeout`, and be done, retries included, by `request.deadline`.
+    fn call(&self, request: CallRequest<'_>) -> impl Future<Output = Result<Called, Error>> + Send;
 }
 
-/// The algorithm on the Algorithmia API, called through the SDK in the configured output mode.
+/// Algorithms on the Algorithmia API, called through the SDK.
 ///
 /// When the key comes from SSM or Secrets Manager
 /// ([`Blueprint::with_key_stores`](crate::Blueprint::with_key_stores)), a call the API refuses
@@ -89,110 +115,106 @@ pub trait AlgorithmCaller: Send + Sync {
 #[derive(Clone)]
 pub struct ApiCaller {
     handle: Handle,
-    output: OutputMode,
 }
 
 #[derive(Clone)]
 enum Handle {
     /// A key that stays as it is.
-    Fixed(Algorithm),
+    Fixed(Client),
     /// A key that is read again when the API refuses it.
-    Rotating(Arc<Rotating<Algorithm>>),
+    Rotating(Arc<Rotating<Client>>),
 }
 
 impl fmt::Debug for ApiCaller {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("ApiCaller");
         match &self.handle {
-            Handle::Fixed(algorithm) => s.field("algorithm", algorithm),
+            Handle::Fixed(client) => s.field("client", client),
             Handle::Rotating(rotating) => s.field("rotating", rotating),
         };
-        s.field("output", &self.output).finish()
+        s.finish()
     }
 }
 
 impl ApiCaller {
-    /// Calls of `algorithm` (a handle from [`algorithmia_client::Client::algo`]) in `output` mode.
-    pub fn new(algorithm: Algorithm, output: OutputMode) -> ApiCaller {
+    /// Calls through `client`.
+    pub fn new(client: Client) -> ApiCaller {
         ApiCaller {
-            handle: Handle::Fixed(algorithm),
-            output,
+            handle: Handle::Fixed(client),
         }
     }
 
-    /// Calls through a handle whose key is read again when the API refuses it.
-    pub(crate) fn rotating(rotating: Rotating<Algorithm>, output: OutputMode) -> ApiCaller {
+    /// Calls through a client whose key is read again when the API refuses it.
+    pub(crate) fn rotating(rotating: Rotating<Client>) -> ApiCaller {
         ApiCaller {
             handle: Handle::Rotating(Arc::new(rotating)),
-            output,
         }
     }
 
     async fn call_with(
-        &self,
-        algorithm: &Algorithm,
-        input: Payload,
+        client: &Client,
+        request: &CallRequest<'_>,
         timeout: Duration,
-        deadline: Option<Instant>,
-    ) -> Result<CallOutput, Error> {
-        let input = match input {
+    ) -> Result<Called, Error> {
+        let input = match request.input.clone() {
             Payload::Json(v) => AlgoInput::Json(v),
             Payload::Text(s) => AlgoInput::Text(s),
             Payload::Binary(b) => AlgoInput::Binary(b),
         };
-        let mut algorithm = algorithm.clone().timeout(timeout);
-        if let Some(deadline) = deadline {
+        let mut algorithm = client.algo(request.algorithm).timeout(timeout);
+        if let Some(deadline) = request.deadline {
             algorithm = algorithm.deadline(deadline);
         }
-        Ok(match self.output {
-            OutputMode::Default => match algorithm.pipe(input).await?.into_output() {
-                AlgoOutput::Json(v) => CallOutput::Json(v),
-                AlgoOutput::Text(s) => CallOutput::Text(s),
-                AlgoOutput::Binary(b) => CallOutput::Binary(b),
-                AlgoOutput::Void => CallOutput::Void(None),
-            },
+        Ok(match request.output {
+            OutputMode::Default => {
+                let response = algorithm.pipe(input).await?;
+                let request_id = response.request_id().map(str::to_owned);
+                let output = match response.into_output() {
+                    AlgoOutput::Json(v) => CallOutput::Json(v),
+                    AlgoOutput::Text(s) => CallOutput::Text(s),
+                    AlgoOutput::Binary(b) => CallOutput::Binary(b),
+                    AlgoOutput::Void => CallOutput::Void(None),
+                };
+                Called { output, request_id }
+            }
             OutputMode::Raw => {
                 let raw = algorithm.output(Raw).pipe(input).await?;
-                CallOutput::Raw(raw.body, raw.content_type)
+                CallOutput::Raw(raw.body, raw.content_type).into()
             }
             OutputMode::Void => {
-                CallOutput::Void(Some(algorithm.output(Void).pipe(input).await?.request_id))
+                let id = algorithm.output(Void).pipe(input).await?.request_id;
+                CallOutput::Void(Some(id)).into()
             }
         })
     }
 }
 
 impl AlgorithmCaller for ApiCaller {
-    /// The SDK call, with `deadline` as its [`Algorithm::deadline`]: no attempt or retry of it
-    /// (nor the call again after a key rotation) outlives the invocation, and a 429 it has no time
-    /// to wait for comes back as the 429.
-    async fn call(
-        &self,
-        input: Payload,
-        timeout: Duration,
-        deadline: Option<Instant>,
-    ) -> Result<CallOutput, Error> {
+    /// The SDK call, with the request's deadline as its [`Algorithm::deadline`]: no attempt or
+    /// retry of it (nor the call again after a key rotation) outlives the invocation, and a 429
+    /// it has no time to wait for comes back as the 429.
+    async fn call(&self, request: CallRequest<'_>) -> Result<Called, Error> {
         let rotating = match &self.handle {
-            Handle::Fixed(algorithm) => {
-                return self.call_with(algorithm, input, timeout, deadline).await;
+            Handle::Fixed(client) => {
+                return ApiCaller::call_with(client, &request, request.timeout).await;
             }
             Handle::Rotating(rotating) => rotating,
         };
         let started = Instant::now();
-        let (algorithm, generation) = rotating.current().await;
-        match self
-            .call_with(&algorithm, input.clone(), timeout, deadline)
-            .await
-        {
+        let (client, generation) = rotating.current().await;
+        match ApiCaller::call_with(&client, &request, request.timeout).await {
             // Once: a second refusal, with the new key, is the record's failure.
             Err(Error::Api(refused)) if refused.status == 401 => {
                 match rotating.after_refusal(generation).await {
-                    Some(algorithm) => {
+                    Some(client) => {
                         // The refusal and the read took some of the call's time (whole seconds,
                         // as the API takes them).
-                        let left = timeout.saturating_sub(started.elapsed()).as_secs().max(1);
-                        self.call_with(&algorithm, input, Duration::from_secs(left), deadline)
-                            .await
+                        let left = request
+                            .timeout
+                            .saturating_sub(started.elapsed())
+                            .as_secs()
+                            .max(1);
+                        ApiCaller::call_with(&client, &request, Duration::from_secs(left)).await
                     }
                     None => Err(Error::Api(refused)),
                 }

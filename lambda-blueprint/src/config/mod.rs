@@ -1,6 +1,10 @@
 //! Configuration from the environment, validated once at start.
 
 mod key_source;
+mod routes;
+mod settings;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
@@ -11,6 +15,10 @@ use crate::template::InputTemplate;
 
 use key_source::read_key_source;
 pub use key_source::{EncryptionContext, KeySource};
+pub(crate) use routes::kind_of;
+pub use routes::{Route, RouteMatch, Target};
+pub use settings::{DEFAULT_IDEMPOTENCY_TTL, DEFAULT_NAMESPACE, Idempotency};
+use settings::{read_destination, read_idempotency, read_namespace};
 
 /// A configuration error: which variable, and what is wrong with it. Never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,7 +30,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn error(variable: &'static str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn error(variable: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         variable,
         message: message.into(),
@@ -49,25 +57,39 @@ pub enum BatchMode {
     Batch,
 }
 
+/// The output mode named by `text`: `default`, `raw` or `void`.
+pub(crate) fn parse_output(text: &str) -> Result<OutputMode, String> {
+    match text {
+        "default" => Ok(OutputMode::Default),
+        "raw" => Ok(OutputMode::Raw),
+        "void" => Ok(OutputMode::Void),
+        other => Err(format!("{other:?} is not default, raw or void")),
+    }
+}
+
 /// The blueprint's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The algorithm to call.
-    pub algorithm: AlgoRef,
+    /// The default route: the algorithm (`ALGORITHMIA_ALGORITHM`), output mode
+    /// (`ALGORITHMIA_OUTPUT`), input template (`ALGORITHMIA_INPUT_TEMPLATE`) and result and
+    /// failure destinations (`ALGORITHMIA_RESULT_DESTINATION`, `ALGORITHMIA_FAILURE_DESTINATION`).
+    pub target: Target,
+    /// Routes tried before the default one (`ALGORITHMIA_ROUTES`).
+    pub routes: Vec<Route>,
     /// The key.
     pub key: KeySource,
     /// The API's base URL (`ALGORITHMIA_API`), if not the default.
     pub api_base: Option<String>,
     /// A fixed algorithm timeout (`ALGORITHMIA_TIMEOUT`); otherwise the invocation's remaining time.
     pub timeout: Option<Duration>,
-    /// The output mode (`ALGORITHMIA_OUTPUT`).
-    pub output: OutputMode,
     /// Calls in flight at most (`ALGORITHMIA_CONCURRENCY`).
     pub concurrency: usize,
     /// Per record or per batch (`ALGORITHMIA_BATCH`).
     pub batch: BatchMode,
-    /// The input template (`ALGORITHMIA_INPUT_TEMPLATE`).
-    pub template: Option<InputTemplate>,
+    /// The idempotency table (`ALGORITHMIA_IDEMPOTENCY_TABLE`, `ALGORITHMIA_IDEMPOTENCY_TTL`).
+    pub idempotency: Option<Idempotency>,
+    /// The metrics' CloudWatch namespace (`ALGORITHMIA_METRICS_NAMESPACE`).
+    pub metrics_namespace: String,
 }
 
 impl Config {
@@ -114,16 +136,9 @@ impl Config {
                 Some(Duration::from_secs_f64(secs))
             }
         };
-        let output = match get("ALGORITHMIA_OUTPUT").as_deref() {
-            None | Some("default") => OutputMode::Default,
-            Some("raw") => OutputMode::Raw,
-            Some("void") => OutputMode::Void,
-            Some(other) => {
-                return Err(error(
-                    "ALGORITHMIA_OUTPUT",
-                    format!("{other:?} is not default, raw or void"),
-                ));
-            }
+        let output = match get("ALGORITHMIA_OUTPUT") {
+            None => OutputMode::Default,
+            Some(text) => parse_output(&text).map_err(|e| error("ALGORITHMIA_OUTPUT", e))?,
         };
         let concurrency = match get("ALGORITHMIA_CONCURRENCY") {
             None => 16,
@@ -161,181 +176,46 @@ impl Config {
                 format!("{base:?} is not an http(s) URL"),
             ));
         }
-        Ok(Config {
+        let target = Target {
             algorithm,
+            output,
+            template,
+            result_destination: read_destination(&get, "ALGORITHMIA_RESULT_DESTINATION")?,
+            failure_destination: read_destination(&get, "ALGORITHMIA_FAILURE_DESTINATION")?,
+        };
+        let routes = match get("ALGORITHMIA_ROUTES") {
+            None => Vec::new(),
+            Some(text) => routes::parse_routes(&text, &target)?,
+        };
+        Ok(Config {
+            target,
+            routes,
             key,
             api_base,
             timeout,
-            output,
             concurrency,
             batch,
-            template,
+            idempotency: read_idempotency(&get)?,
+            metrics_namespace: read_namespace(&get)?,
         })
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::key_source::parse_context;
-    use super::*;
-    use std::collections::HashMap;
-
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs
+    /// The route a record of an invocation from `source` takes: the first route that matches
+    /// (its index from 1 and target), else the default route (0).
+    pub fn route_of(
+        &self,
+        source: crate::events::Source,
+        record: &crate::events::Record,
+    ) -> (usize, &Target) {
+        self.routes
             .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect();
-        Config::from_lookup(|name| map.get(name).cloned())
+            .enumerate()
+            .find(|(_, r)| r.when.matches(source, record))
+            .map_or((0, &self.target), |(i, r)| (i + 1, &r.target))
     }
 
-    const ALGO: (&str, &str) = ("ALGORITHMIA_ALGORITHM", "demo/Hello/0.1.*");
-    const KEY: (&str, &str) = ("ALGORITHMIA_API_KEY", "simSECRET");
-
-    #[test]
-    fn a_minimal_configuration_has_the_defaults() {
-        let c = config(&[ALGO, KEY]).unwrap();
-        assert_eq!(c.algorithm.to_string(), "demo/Hello/0.1.*");
-        assert_eq!(
-            (c.concurrency, c.output, c.batch),
-            (16, OutputMode::Default, BatchMode::Record)
-        );
-        assert!(c.timeout.is_none() && c.template.is_none() && c.api_base.is_none());
-        assert!(!format!("{c:?}").contains("SECRET"));
-    }
-
-    #[test]
-    fn every_setting_is_read() {
-        let c = config(&[
-            ("ALGORITHMIA_ALGORITHM", "algo://util/Echo/1.0.0"),
-            ("ALGORITHMIA_API_KEY_ENCRYPTED", "AQID BA=="),
-            (
-                "ALGORITHMIA_KMS_ENCRYPTION_CONTEXT",
-                "app=thumbs, stage=prod",
-            ),
-            ("ALGORITHMIA_API", "http://127.0.0.1:9000"),
-            ("ALGORITHMIA_TIMEOUT", "120"),
-            ("ALGORITHMIA_OUTPUT", "raw"),
-            ("ALGORITHMIA_CONCURRENCY", "4"),
-            ("ALGORITHMIA_BATCH", "batch"),
-            ("ALGORITHMIA_INPUT_TEMPLATE", r#"{"image":"${/uri}"}"#),
-        ])
-        .unwrap();
-        let KeySource::Encrypted {
-            ciphertext,
-            context,
-        } = &c.key
-        else {
-            panic!()
-        };
-        assert_eq!(ciphertext, &[1, 2, 3, 4]);
-        let EncryptionContext::Explicit(map) = context else {
-            panic!()
-        };
-        assert_eq!(map["app"], "thumbs");
-        assert_eq!(map["stage"], "prod");
-        assert_eq!(c.timeout, Some(Duration::from_secs(120)));
-        assert_eq!(
-            (c.output, c.concurrency, c.batch),
-            (OutputMode::Raw, 4, BatchMode::Batch)
-        );
-        assert!(c.template.is_some());
-        for (text, want) in [
-            ("auto", EncryptionContext::Auto),
-            ("none", EncryptionContext::None),
-            ("", EncryptionContext::Auto),
-        ] {
-            assert_eq!(parse_context(text).unwrap(), want);
-        }
-    }
-
-    #[test]
-    fn every_configuration_error_names_its_variable() {
-        let enc = ("ALGORITHMIA_API_KEY_ENCRYPTED", "AQID");
-        let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-            (vec![KEY], "ALGORITHMIA_ALGORITHM"),
-            (
-                vec![("ALGORITHMIA_ALGORITHM", "nope"), KEY],
-                "ALGORITHMIA_ALGORITHM",
-            ),
-            (
-                vec![("ALGORITHMIA_ALGORITHM", "a/b/1.x"), KEY],
-                "ALGORITHMIA_ALGORITHM",
-            ),
-            (vec![ALGO], "ALGORITHMIA_API_KEY"),
-            (vec![ALGO, KEY, enc], "ALGORITHMIA_API_KEY"),
-            (
-                vec![ALGO, ("ALGORITHMIA_API_KEY", "YOUR_API_KEY")],
-                "ALGORITHMIA_API_KEY",
-            ),
-            (
-                vec![
-                    ALGO,
-                    ("ALGORITHMIA_API_KEY_ENCRYPTED", "<kmsEncryptedApiKey>"),
-                ],
-                "ALGORITHMIA_API_KEY_ENCRYPTED",
-            ),
-            (
-                vec![ALGO, ("ALGORITHMIA_API_KEY_ENCRYPTED", "not base64!")],
-                "ALGORITHMIA_API_KEY_ENCRYPTED",
-            ),
-            (
-                vec![ALGO, enc, ("ALGORITHMIA_KMS_ENCRYPTION_CONTEXT", "novalue")],
-                "ALGORITHMIA_KMS_ENCRYPTION_CONTEXT",
-            ),
-            (
-                vec![ALGO, enc, ("ALGORITHMIA_KMS_ENCRYPTION_CONTEXT", "a=1,a=2")],
-                "ALGORITHMIA_KMS_ENCRYPTION_CONTEXT",
-            ),
-            (
-                vec![ALGO, KEY, ("ALGORITHMIA_TIMEOUT", "0")],
-                "ALGORITHMIA_TIMEOUT",
-            ),
-            (
-                vec![ALGO, KEY, ("ALGORITHMIA_TIMEOUT", "3001")],
-                "ALGORITHMIA_TIMEOUT",
-            ),
-            (
-                vec![ALGO, KEY, ("ALGORITHMIA_TIMEOUT", "soon")],
-                "ALGORITHMIA_TIMEOUT",
-            ),
-            (
-                vec![ALGO, KEY, ("ALGORITHMIA_OUTPUT", "json")],
-                "ALGORITHMIA_OUTPUT",
-            ),
-            (
-                vec![ALGO, KEY, ("ALGORITHMIA_CONCURRENCY", "0")],
-                "ALGORITHMIA_CONCURRENCY",
-            ),
-            (
-                vec![ALGO, KEY, ("ALGORITHMIA_CONCURRENCY", "many")],
-                "ALGORITHMIA_CONCURRENCY",
-            ),
-            (
-                vec![ALGO, KEY, ("ALGORITHMIA_BATCH", "all")],
-                "ALGORITHMIA_BATCH",
-            ),
-            (
-                vec![ALGO, KEY, ("ALGORITHMIA_INPUT_TEMPLATE", "{not json")],
-                "ALGORITHMIA_INPUT_TEMPLATE",
-            ),
-            (
-                vec![
-                    ALGO,
-                    KEY,
-                    ("ALGORITHMIA_INPUT_TEMPLATE", r#"{"a":"${uri}"}"#),
-                ],
-                "ALGORITHMIA_INPUT_TEMPLATE",
-            ),
-            (
-                vec![ALGO, KEY, ("ALGORITHMIA_API", "ftp://x")],
-                "ALGORITHMIA_API",
-            ),
-        ];
-        for (pairs, variable) in cases {
-            let err = config(&pairs).unwrap_err();
-            assert_eq!(err.variable, variable, "{pairs:?}: {err}");
-            assert!(err.to_string().starts_with(variable));
-            assert!(!err.to_string().contains("simSECRET"));
-        }
+    /// Every target: the default route's first, then each route's in order.
+    pub fn targets(&self) -> impl Iterator<Item = &Target> {
+        std::iter::once(&self.target).chain(self.routes.iter().map(|r| &r.target))
     }
 }

@@ -22,6 +22,8 @@ pub struct RecordMeta {
     pub source_arn: Option<String>,
     /// For S3: `{"bucket", "key", "version_id", "sequencer"}` of the object.
     pub object: Option<Value>,
+    /// The index of the record as it arrived in [`Invocation::raw`](super::Invocation::raw).
+    pub raw_index: Option<usize>,
 }
 
 /// A key, or its digest when too long.
@@ -53,6 +55,7 @@ fn s3_meta(
             "version_id": version_id,
             "sequencer": sequencer,
         })),
+        raw_index: None,
     }
 }
 
@@ -70,21 +73,25 @@ pub(crate) fn of(raw: &Value) -> RecordMeta {
             }),
             source_arn: arn,
             object: None,
+            raw_index: None,
         },
         Some("aws:dynamodb") => RecordMeta {
             idempotency_key: str_at(raw, "/eventID").map(|id| bounded(format!("dynamodb:{id}"))),
             source_arn: arn,
             object: None,
+            raw_index: None,
         },
         Some("aws:sqs") => RecordMeta {
             idempotency_key: str_at(raw, "/messageId").map(|id| bounded(format!("sqs:{id}"))),
             source_arn: arn,
             object: None,
+            raw_index: None,
         },
         Some("aws:sns") => RecordMeta {
             idempotency_key: str_at(raw, "/Sns/MessageId").map(|id| bounded(format!("sns:{id}"))),
             source_arn: str_at(raw, "/Sns/TopicArn").map(str::to_owned),
             object: None,
+            raw_index: None,
         },
         Some("aws:s3") => {
             let bucket = str_at(raw, "/s3/bucket/name");

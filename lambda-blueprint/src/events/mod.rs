@@ -135,6 +135,9 @@ pub struct Invocation {
     pub source: Source,
     /// Its records (one for HTTP, EventBridge and direct invocations).
     pub records: Vec<Record>,
+    /// The records as they arrived (the event itself for HTTP, EventBridge and direct
+    /// invocations), which [`RecordMeta::raw_index`] points into.
+    pub raw: Vec<Value>,
 }
 
 /// A string field of a JSON object, for identifying malformed records.
@@ -191,7 +194,7 @@ const RECORD_SOURCES: [&str; 5] = [
 ];
 
 /// Recognise the payload's source by its shape and read its records.
-pub fn recognise(event: Value) -> Invocation {
+pub fn recognise(mut event: Value) -> Invocation {
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
         // The first record that names a known source: a malformed first record fails alone
         // rather than turning the batch into one direct invocation.
@@ -207,6 +210,7 @@ pub fn recognise(event: Value) -> Invocation {
                 .map(|(i, r)| {
                     let mut record = f(i, r);
                     record.meta = meta::of(r);
+                    record.meta.raw_index = Some(i);
                     record
                 })
                 .collect::<Vec<_>>()
@@ -220,15 +224,25 @@ pub fn recognise(event: Value) -> Invocation {
             _ => None,
         };
         if let Some((source, records)) = known {
-            return Invocation { source, records };
+            let raw = match event.get_mut("Records").map(Value::take) {
+                Some(Value::Array(raw)) => raw,
+                _ => Vec::new(),
+            };
+            return Invocation {
+                source,
+                records,
+                raw,
+            };
         }
     }
     if str_at(&event, "/source") == Some("aws.s3") && event.get("detail").is_some() {
         let mut record = s3::eventbridge_record(&event);
         record.meta = meta::of_eventbridge_s3(&event);
+        record.meta.raw_index = Some(0);
         return Invocation {
             source: Source::EventBridgeS3,
             records: vec![record],
+            raw: vec![event],
         };
     }
     if let Some(flavor) = http::flavor(&event) {
@@ -238,6 +252,7 @@ pub fn recognise(event: Value) -> Invocation {
                 HttpFlavor::V2 => Source::HttpV2,
             },
             records: vec![http::record(&event)],
+            raw: vec![event],
         };
     }
     Invocation {
@@ -251,6 +266,8 @@ pub fn recognise(event: Value) -> Invocation {
             }),
             meta: RecordMeta::default(),
         }],
+        // The event is the record's input (its view), not kept twice.
+        raw: Vec::new(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use algorithmia_client::{AlgorithmError, ApiError, Client, Error, Metadata, RetryPolicy};
 use lambda_blueprint::events::Payload;
-use lambda_blueprint::{AlgorithmCaller, CallOutput};
+use lambda_blueprint::{AlgorithmCaller, CallOutput, CallRequest, Called};
 use serde_json::Value;
 
 /// How an algorithm answers one input.
@@ -49,6 +49,7 @@ pub struct FakeAlgorithm {
     rule: Arc<Rule>,
     inputs: Arc<Mutex<Vec<Value>>>,
     deadlines: Arc<Mutex<Vec<Option<Instant>>>>,
+    algorithms: Arc<Mutex<Vec<String>>>,
 }
 
 impl FakeAlgorithm {
@@ -59,6 +60,7 @@ impl FakeAlgorithm {
             rule: Arc::new(rule),
             inputs: Arc::default(),
             deadlines: Arc::default(),
+            algorithms: Arc::default(),
         }
     }
 
@@ -137,10 +139,16 @@ impl FakeAlgorithm {
         self.deadlines.lock().unwrap().clone()
     }
 
-    /// Forget the inputs (and deadlines) so far.
+    /// The algorithms the calls so far named, in the order the calls started.
+    pub fn algorithms(&self) -> Vec<String> {
+        self.algorithms.lock().unwrap().clone()
+    }
+
+    /// Forget the inputs (and deadlines and algorithms) so far.
     pub fn clear(&self) {
         self.inputs.lock().unwrap().clear();
         self.deadlines.lock().unwrap().clear();
+        self.algorithms.lock().unwrap().clear();
     }
 
     fn raised(&self, error_type: &str, message: String) -> Error {
@@ -178,12 +186,12 @@ async fn connection_refused() -> Error {
 }
 
 impl AlgorithmCaller for FakeAlgorithm {
-    async fn call(
-        &self,
-        input: Payload,
-        timeout: Duration,
-        deadline: Option<Instant>,
-    ) -> Result<CallOutput, Error> {
+    async fn call(&self, request: CallRequest<'_>) -> Result<Called, Error> {
+        let (input, timeout, deadline) = (request.input, request.timeout, request.deadline);
+        self.algorithms
+            .lock()
+            .unwrap()
+            .push(request.algorithm.to_string());
         self.inputs.lock().unwrap().push(input.to_json());
         self.deadlines.lock().unwrap().push(deadline);
         let mut answer = (self.rule)(&input);
@@ -199,7 +207,7 @@ impl AlgorithmCaller for FakeAlgorithm {
             answer = *then;
         }
         match answer {
-            Answer::Output(output) => Ok(output),
+            Answer::Output(output) => Ok(output.into()),
             Answer::Raise(error_type, message) => Err(self.raised(&error_type, message)),
             Answer::Refuse(status, message) => Err(Error::Api(Box::new(ApiError {
                 method: "POST".into(),

@@ -140,19 +140,23 @@ async fn sqs_fifo_dynamodb_and_success_answers() {
         invoke(&echo, fixture("kinesis.json"), None).await.unwrap(),
         json!({"batchItemFailures": []})
     );
-    // Every record made to fail: every message of every group is reported, with message ids.
+    // Every record made to fail: the invocation fails (so the mapping's retry limits and
+    // bisection apply), naming every message of every group.
     let fail = blueprint(
         &FakeAlgorithm::fail(),
         &[("ALGORITHMIA_INPUT_TEMPLATE", r#"{"message":"no"}"#)],
     );
-    let answer = invoke(&fail, fixture("sqs-fifo.json"), None).await.unwrap();
-    assert_eq!(
-        answer,
-        json!({"batchItemFailures": [{"itemIdentifier": "msg-1"}, {"itemIdentifier": "msg-2"}, {"itemIdentifier": "msg-3"}]})
-    );
-    let answer = invoke(&fail, fixture("dynamodb.json"), None).await.unwrap();
-    assert_eq!(answer["batchItemFailures"].as_array().unwrap().len(), 3);
-    assert_eq!(answer["batchItemFailures"][0]["itemIdentifier"], "111");
+    for (name, ids) in [
+        ("sqs-fifo.json", ["msg-1", "msg-2", "msg-3"]),
+        ("dynamodb.json", ["111", "222", "333"]),
+    ] {
+        let err = invoke(&fail, fixture(name), None).await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("3 of 3 records failed"), "{name}: {text}");
+        for id in ids {
+            assert!(text.contains(id), "{name}: {id} in {text}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -160,11 +164,11 @@ async fn s3_and_sns_failures_are_errors_naming_the_records() {
     let echo = blueprint(&FakeAlgorithm::echo(), &[]);
     assert_eq!(
         invoke(&echo, fixture("s3-put.json"), None).await.unwrap(),
-        json!({"records": 3, "succeeded": 3})
+        json!({"records": 3, "succeeded": 3, "duplicates": 0, "acknowledged_failures": 0})
     );
     assert_eq!(
         invoke(&echo, fixture("sns.json"), None).await.unwrap(),
-        json!({"records": 1, "succeeded": 1})
+        json!({"records": 1, "succeeded": 1, "duplicates": 0, "acknowledged_failures": 0})
     );
     let fail = blueprint(
         &FakeAlgorithm::fail(),

@@ -10,6 +10,7 @@
 )]
 
 mod algorithms;
+mod delivery;
 mod handler;
 
 use std::collections::HashMap;
