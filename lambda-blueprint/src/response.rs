@@ -30,7 +30,7 @@ pub(crate) fn answer(
         Source::Kinesis => {
             let mut response = KinesisEventResponse::default();
             response.set_failures(ids());
-            json(serde_json::to_value(response))
+            json(serde_json::to_value(response)).map(|answer| with_window_state(invocation, answer))
         }
         Source::DynamoDb => {
             let mut response = DynamoDbEventResponse::default();
@@ -41,7 +41,7 @@ pub(crate) fn answer(
                     f
                 })
                 .collect();
-            json(serde_json::to_value(response))
+            json(serde_json::to_value(response)).map(|answer| with_window_state(invocation, answer))
         }
         Source::Sqs => {
             let mut response = SqsBatchResponse::default();
@@ -65,6 +65,14 @@ pub(crate) fn answer(
             None => Ok(Value::Null),
         },
     }
+}
+
+/// A tumbling window's answer carries its `state` (Lambda fails an answer without one).
+fn with_window_state(invocation: &Invocation, mut answer: Value) -> Value {
+    if let Some(window) = &invocation.window {
+        window.answer_with_state(&mut answer);
+    }
+    answer
 }
 
 fn http(status: u16, content_type: &str, body: String, base64: bool) -> Value {

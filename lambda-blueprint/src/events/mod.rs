@@ -6,17 +6,21 @@
 mod dynamodb;
 mod http;
 mod kinesis;
+mod media;
 mod meta;
 mod s3;
 mod sns;
 mod sqs;
+mod window;
+mod wrapped;
 
 use bytes::Bytes;
 use serde_json::Value;
 
 pub use dynamodb::item_to_json;
 use http::HttpFlavor;
-pub use meta::RecordMeta;
+pub use meta::{RecordMeta, Via};
+pub use window::Window;
 
 /// Where an invocation came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,8 +137,12 @@ pub struct Record {
 pub struct Invocation {
     /// Where it came from.
     pub source: Source,
-    /// Its records (one for HTTP, EventBridge and direct invocations).
+    /// Its records (one for HTTP, EventBridge and direct invocations; none when a tumbling
+    /// window closes, or when every SQS or SNS message was S3's test event).
     pub records: Vec<Record>,
+    /// The tumbling window of a Kinesis or DynamoDB Streams invocation, whose `state` the answer
+    /// must carry.
+    pub window: Option<Window>,
 }
 
 /// A string field of a JSON object, for identifying malformed records.
@@ -181,46 +189,74 @@ pub(crate) fn clip(message: String) -> String {
     )
 }
 
-/// The `eventSource` of records that [`recognise`] reads one by one.
-const RECORD_SOURCES: [&str; 5] = [
-    "aws:s3",
-    "aws:kinesis",
-    "aws:dynamodb",
-    "aws:sqs",
-    "aws:sns",
-];
+/// The records of a `Records` batch from `source`, each read on its own (an SQS message or an
+/// SNS delivery may hold several S3 records, or none).
+fn read_records(source: Source, records: &[Value]) -> Vec<Record> {
+    let one_each = |f: fn(usize, &Value) -> Record| {
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut record = f(i, r);
+                record.meta = meta::of(r);
+                record
+            })
+            .collect::<Vec<_>>()
+    };
+    let each = |f: fn(usize, &Value) -> Vec<Record>| {
+        records
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| f(i, r))
+            .collect::<Vec<_>>()
+    };
+    match source {
+        Source::S3 => one_each(s3::record),
+        Source::Kinesis => one_each(kinesis::record),
+        Source::DynamoDb => one_each(dynamodb::record),
+        Source::Sqs => each(sqs::records),
+        Source::Sns => each(sns::records),
+        // Not a batch source: never asked for.
+        Source::EventBridgeS3 | Source::HttpV1 | Source::HttpV2 | Source::Direct => Vec::new(),
+    }
+}
 
 /// Recognise the payload's source by its shape and read its records.
 pub fn recognise(event: Value) -> Invocation {
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
         // The first record that names a known source: a malformed first record fails alone
         // rather than turning the batch into one direct invocation.
-        let source = records.iter().find_map(|r| {
-            str_at(r, "/eventSource")
-                .or_else(|| str_at(r, "/EventSource"))
-                .filter(|s| RECORD_SOURCES.contains(s))
+        let named = records.iter().find_map(|r| {
+            match str_at(r, "/eventSource").or_else(|| str_at(r, "/EventSource"))? {
+                "aws:s3" => Some(Source::S3),
+                "aws:kinesis" => Some(Source::Kinesis),
+                "aws:dynamodb" => Some(Source::DynamoDb),
+                "aws:sqs" => Some(Source::Sqs),
+                "aws:sns" => Some(Source::Sns),
+                _ => None,
+            }
         });
-        let parse_all = |f: fn(usize, &Value) -> Record| {
-            records
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let mut record = f(i, r);
-                    record.meta = meta::of(r);
-                    record
-                })
-                .collect::<Vec<_>>()
-        };
-        let known = match source {
-            Some("aws:s3") => Some((Source::S3, parse_all(s3::record))),
-            Some("aws:kinesis") => Some((Source::Kinesis, parse_all(kinesis::record))),
-            Some("aws:dynamodb") => Some((Source::DynamoDb, parse_all(dynamodb::record))),
-            Some("aws:sqs") => Some((Source::Sqs, parse_all(sqs::record))),
-            Some("aws:sns") => Some((Source::Sns, parse_all(sns::record))),
-            _ => None,
-        };
-        if let Some((source, records)) = known {
-            return Invocation { source, records };
+        let window = Window::of(&event);
+        // A window invocation's records may not say their source (when a window closes there
+        // are none): its ARN does.
+        let source = named.or_else(|| window.as_ref().map(|_| Window::source_of(&event)));
+        if let Some(source) = source {
+            let mut records = read_records(source, records);
+            let window = window.filter(|_| matches!(source, Source::Kinesis | Source::DynamoDb));
+            if let Some(window) = &window {
+                for record in &mut records {
+                    if let Ok(input) = &mut record.input
+                        && let Some(view) = input.view.as_object_mut()
+                    {
+                        view.insert("window".into(), window.view());
+                    }
+                }
+            }
+            return Invocation {
+                source,
+                records,
+                window,
+            };
         }
     }
     if str_at(&event, "/source") == Some("aws.s3") && event.get("detail").is_some() {
@@ -229,6 +265,7 @@ pub fn recognise(event: Value) -> Invocation {
         return Invocation {
             source: Source::EventBridgeS3,
             records: vec![record],
+            window: None,
         };
     }
     if let Some(flavor) = http::flavor(&event) {
@@ -237,7 +274,8 @@ pub fn recognise(event: Value) -> Invocation {
                 HttpFlavor::V1 => Source::HttpV1,
                 HttpFlavor::V2 => Source::HttpV2,
             },
-            records: vec![http::record(&event)],
+            records: vec![http::record(&event, flavor)],
+            window: None,
         };
     }
     Invocation {
@@ -251,6 +289,7 @@ pub fn recognise(event: Value) -> Invocation {
             }),
             meta: RecordMeta::default(),
         }],
+        window: None,
     }
 }
 
