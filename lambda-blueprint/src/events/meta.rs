@@ -105,12 +105,12 @@ pub(crate) fn of_s3(raw: &Value) -> RecordMeta {
     }
 }
 
-/// The meta of one record of a `Records` batch, by its `eventSource`.
-pub(crate) fn of(raw: &Value) -> RecordMeta {
-    let source = str_at(raw, "/eventSource").or_else(|| str_at(raw, "/EventSource"));
+/// The meta of one record of a `Records` batch of `source` (the batch's: a record is read as
+/// its batch's kind, whatever its own `eventSource` says).
+pub(crate) fn of(source: Source, raw: &Value) -> RecordMeta {
     let arn = str_at(raw, "/eventSourceARN").map(str::to_owned);
     match source {
-        Some("aws:kinesis") => RecordMeta {
+        Source::Kinesis => RecordMeta {
             idempotency_key: str_at(raw, "/kinesis/sequenceNumber").map(|seq| {
                 bounded(format!(
                     "kinesis:{}:{seq}",
@@ -121,26 +121,28 @@ pub(crate) fn of(raw: &Value) -> RecordMeta {
             object: None,
             via: None,
         },
-        Some("aws:dynamodb") => RecordMeta {
+        Source::DynamoDb => RecordMeta {
             idempotency_key: str_at(raw, "/eventID").map(|id| bounded(format!("dynamodb:{id}"))),
             source_arn: arn,
             object: None,
             via: None,
         },
-        Some("aws:sqs") => RecordMeta {
+        Source::Sqs => RecordMeta {
             idempotency_key: str_at(raw, "/messageId").map(|id| bounded(format!("sqs:{id}"))),
             source_arn: arn,
             object: None,
             via: None,
         },
-        Some("aws:sns") => RecordMeta {
+        Source::Sns => RecordMeta {
             idempotency_key: str_at(raw, "/Sns/MessageId").map(|id| bounded(format!("sns:{id}"))),
             source_arn: str_at(raw, "/Sns/TopicArn").map(str::to_owned),
             object: None,
             via: None,
         },
-        Some("aws:s3") => of_s3(raw),
-        _ => RecordMeta::default(),
+        Source::S3 => of_s3(raw),
+        Source::EventBridgeS3 | Source::HttpV1 | Source::HttpV2 | Source::Direct => {
+            RecordMeta::default()
+        }
     }
 }
 

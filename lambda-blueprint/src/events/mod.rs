@@ -198,7 +198,7 @@ fn read_records(source: Source, records: &[Value]) -> Vec<Record> {
             .enumerate()
             .map(|(i, r)| {
                 let mut record = f(i, r);
-                record.meta = meta::of(r);
+                record.meta = meta::of(source, r);
                 record
             })
             .collect::<Vec<_>>()

@@ -22,7 +22,7 @@ pub(crate) fn records(index: usize, raw: &Value) -> Vec<Record> {
                 id,
                 group: None,
                 input: Err(e),
-                meta: meta::of(raw),
+                meta: meta::of(Source::Sns, raw),
             }];
         }
     };
@@ -70,7 +70,7 @@ pub(crate) fn records(index: usize, raw: &Value) -> Vec<Record> {
         id,
         group: None,
         input,
-        meta: meta::of(raw),
+        meta: meta::of(Source::Sns, raw),
     }]
 }
 

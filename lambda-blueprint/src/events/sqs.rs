@@ -26,7 +26,7 @@ pub(crate) fn records(index: usize, raw: &Value) -> Vec<Record> {
                 id,
                 group,
                 input: Err(e),
-                meta: meta::of(raw),
+                meta: meta::of(Source::Sqs, raw),
             }];
         }
     };
@@ -63,7 +63,7 @@ pub(crate) fn records(index: usize, raw: &Value) -> Vec<Record> {
         id,
         group,
         input,
-        meta: meta::of(raw),
+        meta: meta::of(Source::Sqs, raw),
     }]
 }
 
