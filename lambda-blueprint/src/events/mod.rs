@@ -1,7 +1,56 @@
 //! Recognising an invocation's payload by its shape, and turning it into records.
 //!
 //! Each record is parsed on its own, so one malformed record fails alone (with its identifier
-//! and a clear message) while the rest of the batch goes on.
+//! and a clear message) while the rest of the batch goes on. A record has a payload (what is sent
+//! without `ALGORITHMIA_INPUT_TEMPLATE`) and a view (what the template's `${/pointer}`s resolve in).
+//!
+//! # S3 notifications through SQS and SNS
+//!
+//! An SQS message whose body is an S3 notification (S3 → SQS), or an SNS envelope of one
+//! (S3 → SNS → SQS without raw delivery), and an SNS delivery whose message is one
+//! (S3 → SNS → Lambda), become one S3 record per notification record: the same payload and view
+//! as when S3 invokes the function itself (so one template serves every path), plus `/via`
+//! (`source`, `message_id`, `source_arn`, `topic_arn`) in the view, and [`RecordMeta::via`].
+//! Their idempotency key is the object's (bucket, key, version id or sequencer), so one object
+//! event that arrives by two paths is one record. The invocation's source stays
+//! [`Source::Sqs`] or [`Source::Sns`]: on SQS every S3 record of a message has the message's id
+//! (a failure of any gives the whole message back, and `batchItemFailures` may name it more than
+//! once); on SNS the id is the S3 URI. The `s3:TestEvent` S3 sends when a notification is
+//! configured is no work: that message gives no record, so it is deleted (SQS) or succeeds (SNS).
+//! A message with a `content-type` attribute is the sender's own and is never unwrapped.
+//!
+//! # Tumbling windows
+//!
+//! A Kinesis or DynamoDB Streams invocation with `window` and `isFinalInvokeForWindow` has a
+//! [`Window`]; its answer carries the incoming `state` back unchanged (`{"state": {...},
+//! "batchItemFailures": [...]}`; an absent or non-object state is `{}`), including the window's
+//! last invocation, which may hold no records (its source then comes from `eventSourceARN`).
+//! Views add `/window` (`start`, `end`, `shard_id`, `final_invoke`, `terminated_early`);
+//! payloads are as without windows.
+//!
+//! # HTTP requests
+//!
+//! The payload of API Gateway (REST v1, HTTP API v2) and Function URL requests is the body by its
+//! content type, merged with the query string parameters when both are objects, as it always
+//! was. When that payload is an object, or there is no body nor query, the view adds the request
+//! under `/http`: `method`, `path`, `route` (v1 `resource`, v2 `routeKey`), `path_parameters`,
+//! `headers` (names in lower case, repeated values joined with commas; never `Authorization`,
+//! `Proxy-Authorization`, `Cookie`, `Set-Cookie`, `X-Api-Key` nor `X-Amz-Security-Token`, and
+//! never v2's `cookies`), `query`, `multi_query` (every value of each parameter: v1's
+//! `multiValueQueryStringParameters`; v2's comma-joined values split), `stage`, `request_id`,
+//! `source_ip` and `body` (the JSON body before the query is merged in). Templates that address
+//! the payload's fields (`${/name}`) work as before; a body field named `http` wins over the
+//! request. A whole-view `${}` now includes `http`. A text, binary, array or scalar payload is
+//! still its own view, so `${}` of a text body is the text, and its request is not reachable.
+//!
+//! # SQS and SNS bodies typed by a message attribute
+//!
+//! A `content-type` string message attribute (any case, with or without `-`/`_`:
+//! `content-type`, `ContentType`, `Content-Type`) decides the body's kind: `application/json`
+//! and `*+json` are parsed (a body that is not JSON fails its record), `text/*` stays text (so
+//! `42` or `true` sent as text stay text), and any other type is base64 text for the bytes (a
+//! body that is not base64 fails its record). Without the attribute a body is sniffed as
+//! before: JSON, else text.
 
 mod dynamodb;
 mod http;
