@@ -19,7 +19,8 @@ use crate::pipeline::{Done, Outcome};
 ///
 /// Streams and queues name their failed records (`batchItemFailures`, each id once), unless every
 /// record failed: then the invocation fails, so the mapping's retry limits and
-/// `BisectBatchOnFunctionError` work as AWS designed them. S3, SNS and EventBridge invocations
+/// `BisectBatchOnFunctionError` work as AWS designed them (a tumbling window's invocation names
+/// them all instead, so its `state` is answered and kept). S3, SNS and EventBridge invocations
 /// fail when any record failed (Lambda retries the whole event; records that completed are
 /// skipped when there is an idempotency table).
 pub(crate) fn answer(
@@ -42,7 +43,7 @@ pub(crate) fn answer(
     let json = |v: Result<Value, serde_json::Error>| {
         v.map_err(|e| BlueprintError::Internal(e.to_string()))
     };
-    let all_failed = total > 0 && failures.len() == total;
+    let all_failed = total > 0 && failures.len() == total && invocation.window.is_none();
     match invocation.source {
         Source::Kinesis | Source::DynamoDb | Source::Sqs if all_failed => {
             Err(BlueprintError::RecordsFailed { total, failures })
@@ -50,7 +51,7 @@ pub(crate) fn answer(
         Source::Kinesis => {
             let mut response = KinesisEventResponse::default();
             response.set_failures(ids());
-            json(serde_json::to_value(response))
+            json(serde_json::to_value(response)).map(|answer| with_window_state(invocation, answer))
         }
         Source::DynamoDb => {
             let mut response = DynamoDbEventResponse::default();
@@ -62,7 +63,7 @@ pub(crate) fn answer(
                     f
                 })
                 .collect();
-            json(serde_json::to_value(response))
+            json(serde_json::to_value(response)).map(|answer| with_window_state(invocation, answer))
         }
         Source::Sqs => {
             let mut response = SqsBatchResponse::default();
@@ -90,6 +91,14 @@ pub(crate) fn answer(
             None => Ok(Value::Null),
         },
     }
+}
+
+/// A tumbling window's answer carries its `state` (Lambda fails an answer without one).
+fn with_window_state(invocation: &Invocation, mut answer: Value) -> Value {
+    if let Some(window) = &invocation.window {
+        window.answer_with_state(&mut answer);
+    }
+    answer
 }
 
 fn http(status: u16, content_type: &str, body: String, base64: bool) -> Value {

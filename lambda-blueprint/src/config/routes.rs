@@ -316,6 +316,7 @@ mod tests {
                 source_arn: arn.map(str::to_owned),
                 object: key.map(|k| json!({"bucket": "b", "key": k})),
                 raw_index: None,
+                via: None,
             },
         }
     }

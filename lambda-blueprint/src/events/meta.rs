@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::s3::decode_key;
-use super::str_at;
+use super::{Source, str_at};
 
 /// Keys longer than this are replaced by their SHA-256 digest (DynamoDB allows 2,048 bytes in a
 /// partition key).
@@ -24,6 +24,39 @@ pub struct RecordMeta {
     pub object: Option<Value>,
     /// The index of the record as it arrived in [`Invocation::raw`](super::Invocation::raw).
     pub raw_index: Option<usize>,
+    /// The message the record was unwrapped from: an S3 notification that arrived in an SQS
+    /// message (S3 → SQS, S3 → SNS → SQS) or an SNS notification (S3 → SNS → Lambda). Such a
+    /// record is an S3 record (`object`, `source_arn` and `idempotency_key` are the object's and
+    /// its bucket's, the same as when S3 invokes the function itself), delivered by the
+    /// invocation's source. None for a record that is its invocation's own kind.
+    pub via: Option<Via>,
+}
+
+/// The SQS or SNS message an S3 record arrived in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Via {
+    /// The service that delivered it: [`Source::Sqs`] or [`Source::Sns`] (the invocation's
+    /// source).
+    pub source: Source,
+    /// The message's id: the SQS `messageId` (what `batchItemFailures` names, shared by every
+    /// S3 record of the message) or the SNS `MessageId`.
+    pub message_id: String,
+    /// The queue's or the topic's ARN.
+    pub source_arn: Option<String>,
+    /// The SNS topic in between, for S3 → SNS → SQS without raw message delivery.
+    pub topic_arn: Option<String>,
+}
+
+impl Via {
+    /// What templates see of it, under `/via` in the record's view.
+    pub(crate) fn view(&self) -> Value {
+        json!({
+            "source": self.source.name(),
+            "message_id": self.message_id,
+            "source_arn": self.source_arn,
+            "topic_arn": self.topic_arn,
+        })
+    }
 }
 
 /// A key, or its digest when too long.
@@ -56,15 +89,31 @@ fn s3_meta(
             "sequencer": sequencer,
         })),
         raw_index: None,
+        via: None,
     }
 }
 
-/// The meta of one record of a `Records` batch, by its `eventSource`.
-pub(crate) fn of(raw: &Value) -> RecordMeta {
-    let source = str_at(raw, "/eventSource").or_else(|| str_at(raw, "/EventSource"));
+/// The meta of an S3 notification's record (`Records[]` of `aws:s3`), wherever it arrived.
+pub(crate) fn of_s3(raw: &Value) -> RecordMeta {
+    let bucket = str_at(raw, "/s3/bucket/name");
+    let key = str_at(raw, "/s3/object/key").and_then(|k| decode_key(k).ok());
+    match (bucket, key) {
+        (Some(bucket), Some(key)) => s3_meta(
+            bucket,
+            &key,
+            str_at(raw, "/s3/object/versionId"),
+            str_at(raw, "/s3/object/sequencer"),
+        ),
+        _ => RecordMeta::default(),
+    }
+}
+
+/// The meta of one record of a `Records` batch of `source` (the batch's: a record is read as
+/// its batch's kind, whatever its own `eventSource` says).
+pub(crate) fn of(source: Source, raw: &Value) -> RecordMeta {
     let arn = str_at(raw, "/eventSourceARN").map(str::to_owned);
     match source {
-        Some("aws:kinesis") => RecordMeta {
+        Source::Kinesis => RecordMeta {
             idempotency_key: str_at(raw, "/kinesis/sequenceNumber").map(|seq| {
                 bounded(format!(
                     "kinesis:{}:{seq}",
@@ -74,39 +123,33 @@ pub(crate) fn of(raw: &Value) -> RecordMeta {
             source_arn: arn,
             object: None,
             raw_index: None,
+            via: None,
         },
-        Some("aws:dynamodb") => RecordMeta {
+        Source::DynamoDb => RecordMeta {
             idempotency_key: str_at(raw, "/eventID").map(|id| bounded(format!("dynamodb:{id}"))),
             source_arn: arn,
             object: None,
             raw_index: None,
+            via: None,
         },
-        Some("aws:sqs") => RecordMeta {
+        Source::Sqs => RecordMeta {
             idempotency_key: str_at(raw, "/messageId").map(|id| bounded(format!("sqs:{id}"))),
             source_arn: arn,
             object: None,
             raw_index: None,
+            via: None,
         },
-        Some("aws:sns") => RecordMeta {
+        Source::Sns => RecordMeta {
             idempotency_key: str_at(raw, "/Sns/MessageId").map(|id| bounded(format!("sns:{id}"))),
             source_arn: str_at(raw, "/Sns/TopicArn").map(str::to_owned),
             object: None,
             raw_index: None,
+            via: None,
         },
-        Some("aws:s3") => {
-            let bucket = str_at(raw, "/s3/bucket/name");
-            let key = str_at(raw, "/s3/object/key").and_then(|k| decode_key(k).ok());
-            match (bucket, key) {
-                (Some(bucket), Some(key)) => s3_meta(
-                    bucket,
-                    &key,
-                    str_at(raw, "/s3/object/versionId"),
-                    str_at(raw, "/s3/object/sequencer"),
-                ),
-                _ => RecordMeta::default(),
-            }
+        Source::S3 => of_s3(raw),
+        Source::EventBridgeS3 | Source::HttpV1 | Source::HttpV2 | Source::Direct => {
+            RecordMeta::default()
         }
-        _ => RecordMeta::default(),
     }
 }
 

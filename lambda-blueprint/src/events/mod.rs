@@ -1,22 +1,75 @@
 //! Recognising an invocation's payload by its shape, and turning it into records.
 //!
 //! Each record is parsed on its own, so one malformed record fails alone (with its identifier
-//! and a clear message) while the rest of the batch goes on.
+//! and a clear message) while the rest of the batch goes on. A record has a payload (what is sent
+//! without `ALGORITHMIA_INPUT_TEMPLATE`) and a view (what the template's `${/pointer}`s resolve in).
+//!
+//! # S3 notifications through SQS and SNS
+//!
+//! An SQS message whose body is an S3 notification (S3 → SQS), or an SNS envelope of one
+//! (S3 → SNS → SQS without raw delivery), and an SNS delivery whose message is one
+//! (S3 → SNS → Lambda), become one S3 record per notification record: the same payload and view
+//! as when S3 invokes the function itself (so one template serves every path), plus `/via`
+//! (`source`, `message_id`, `source_arn`, `topic_arn`) in the view, and [`RecordMeta::via`].
+//! Their idempotency key is the object's (bucket, key, version id or sequencer), so one object
+//! event that arrives by two paths is one record. The invocation's source stays
+//! [`Source::Sqs`] or [`Source::Sns`]: on SQS every S3 record of a message has the message's id
+//! (a failure of any gives the whole message back, and `batchItemFailures` may name it more than
+//! once); on SNS the id is the S3 URI. The `s3:TestEvent` S3 sends when a notification is
+//! configured is no work: that message gives no record, so it is deleted (SQS) or succeeds (SNS).
+//! A message with a `content-type` attribute is the sender's own and is never unwrapped.
+//!
+//! # Tumbling windows
+//!
+//! A Kinesis or DynamoDB Streams invocation with `window` and `isFinalInvokeForWindow` has a
+//! [`Window`]; its answer carries the incoming `state` back unchanged (`{"state": {...},
+//! "batchItemFailures": [...]}`; an absent or non-object state is `{}`), including the window's
+//! last invocation, which may hold no records (its source then comes from `eventSourceARN`).
+//! Views add `/window` (`start`, `end`, `shard_id`, `final_invoke`, `terminated_early`);
+//! payloads are as without windows.
+//!
+//! # HTTP requests
+//!
+//! The payload of API Gateway (REST v1, HTTP API v2) and Function URL requests is the body by its
+//! content type, merged with the query string parameters when both are objects, as it always
+//! was. When that payload is an object, or there is no body nor query, the view adds the request
+//! under `/http`: `method`, `path`, `route` (v1 `resource`, v2 `routeKey`), `path_parameters`,
+//! `headers` (names in lower case, repeated values joined with commas; never `Authorization`,
+//! `Proxy-Authorization`, `Cookie`, `Set-Cookie`, `X-Api-Key` nor `X-Amz-Security-Token`, and
+//! never v2's `cookies`), `query`, `multi_query` (every value of each parameter: v1's
+//! `multiValueQueryStringParameters`; v2's comma-joined values split), `stage`, `request_id`,
+//! `source_ip` and `body` (the JSON body before the query is merged in). Templates that address
+//! the payload's fields (`${/name}`) work as before; a body field named `http` wins over the
+//! request. A whole-view `${}` now includes `http`. A text, binary, array or scalar payload is
+//! still its own view, so `${}` of a text body is the text, and its request is not reachable.
+//!
+//! # SQS and SNS bodies typed by a message attribute
+//!
+//! A `content-type` string message attribute (any case, with or without `-`/`_`:
+//! `content-type`, `ContentType`, `Content-Type`) decides the body's kind: `application/json`
+//! and `*+json` are parsed (a body that is not JSON fails its record), `text/*` stays text (so
+//! `42` or `true` sent as text stay text), and any other type is base64 text for the bytes (a
+//! body that is not base64 fails its record). Without the attribute a body is sniffed as
+//! before: JSON, else text.
 
 mod dynamodb;
 mod http;
 mod kinesis;
+mod media;
 mod meta;
 mod s3;
 mod sns;
 mod sqs;
+mod window;
+mod wrapped;
 
 use bytes::Bytes;
 use serde_json::Value;
 
 pub use dynamodb::item_to_json;
 use http::HttpFlavor;
-pub use meta::RecordMeta;
+pub use meta::{RecordMeta, Via};
+pub use window::Window;
 
 /// Where an invocation came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,11 +186,15 @@ pub struct Record {
 pub struct Invocation {
     /// Where it came from.
     pub source: Source,
-    /// Its records (one for HTTP, EventBridge and direct invocations).
+    /// Its records (one for HTTP, EventBridge and direct invocations; none when a tumbling
+    /// window closes, or when every SQS or SNS message was S3's test event).
     pub records: Vec<Record>,
     /// The records as they arrived (the event itself for HTTP, EventBridge and direct
     /// invocations), which [`RecordMeta::raw_index`] points into.
     pub raw: Vec<Value>,
+    /// The tumbling window of a Kinesis or DynamoDB Streams invocation, whose `state` the answer
+    /// must carry.
+    pub window: Option<Window>,
 }
 
 /// A string field of a JSON object, for identifying malformed records.
@@ -184,46 +241,75 @@ pub(crate) fn clip(message: String) -> String {
     )
 }
 
-/// The `eventSource` of records that [`recognise`] reads one by one.
-const RECORD_SOURCES: [&str; 5] = [
-    "aws:s3",
-    "aws:kinesis",
-    "aws:dynamodb",
-    "aws:sqs",
-    "aws:sns",
-];
+/// The records of a `Records` batch from `source`, each read on its own (an SQS message or an
+/// SNS delivery may hold several S3 records, or none).
+fn read_records(source: Source, records: &[Value]) -> Vec<Record> {
+    let one_each = |f: fn(usize, &Value) -> Record| {
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut record = f(i, r);
+                record.meta = meta::of(source, r);
+                record.meta.raw_index = Some(i);
+                record
+            })
+            .collect::<Vec<_>>()
+    };
+    let each = |f: fn(usize, &Value) -> Vec<Record>| {
+        records
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| {
+                f(i, r).into_iter().map(move |mut record| {
+                    record.meta.raw_index = Some(i);
+                    record
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    match source {
+        Source::S3 => one_each(s3::record),
+        Source::Kinesis => one_each(kinesis::record),
+        Source::DynamoDb => one_each(dynamodb::record),
+        Source::Sqs => each(sqs::records),
+        Source::Sns => each(sns::records),
+        // Not a batch source: never asked for.
+        Source::EventBridgeS3 | Source::HttpV1 | Source::HttpV2 | Source::Direct => Vec::new(),
+    }
+}
 
 /// Recognise the payload's source by its shape and read its records.
 pub fn recognise(mut event: Value) -> Invocation {
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
         // The first record that names a known source: a malformed first record fails alone
         // rather than turning the batch into one direct invocation.
-        let source = records.iter().find_map(|r| {
-            str_at(r, "/eventSource")
-                .or_else(|| str_at(r, "/EventSource"))
-                .filter(|s| RECORD_SOURCES.contains(s))
+        let named = records.iter().find_map(|r| {
+            match str_at(r, "/eventSource").or_else(|| str_at(r, "/EventSource"))? {
+                "aws:s3" => Some(Source::S3),
+                "aws:kinesis" => Some(Source::Kinesis),
+                "aws:dynamodb" => Some(Source::DynamoDb),
+                "aws:sqs" => Some(Source::Sqs),
+                "aws:sns" => Some(Source::Sns),
+                _ => None,
+            }
         });
-        let parse_all = |f: fn(usize, &Value) -> Record| {
-            records
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let mut record = f(i, r);
-                    record.meta = meta::of(r);
-                    record.meta.raw_index = Some(i);
-                    record
-                })
-                .collect::<Vec<_>>()
-        };
-        let known = match source {
-            Some("aws:s3") => Some((Source::S3, parse_all(s3::record))),
-            Some("aws:kinesis") => Some((Source::Kinesis, parse_all(kinesis::record))),
-            Some("aws:dynamodb") => Some((Source::DynamoDb, parse_all(dynamodb::record))),
-            Some("aws:sqs") => Some((Source::Sqs, parse_all(sqs::record))),
-            Some("aws:sns") => Some((Source::Sns, parse_all(sns::record))),
-            _ => None,
-        };
-        if let Some((source, records)) = known {
+        let window = Window::of(&event);
+        // A window invocation's records may not say their source (when a window closes there
+        // are none): its ARN does.
+        let source = named.or_else(|| window.as_ref().map(|_| Window::source_of(&event)));
+        if let Some(source) = source {
+            let mut records = read_records(source, records);
+            let window = window.filter(|_| matches!(source, Source::Kinesis | Source::DynamoDb));
+            if let Some(window) = &window {
+                for record in &mut records {
+                    if let Ok(input) = &mut record.input
+                        && let Some(view) = input.view.as_object_mut()
+                    {
+                        view.insert("window".into(), window.view());
+                    }
+                }
+            }
             let raw = match event.get_mut("Records").map(Value::take) {
                 Some(Value::Array(raw)) => raw,
                 _ => Vec::new(),
@@ -231,6 +317,7 @@ pub fn recognise(mut event: Value) -> Invocation {
             return Invocation {
                 source,
                 records,
+                window,
                 raw,
             };
         }
@@ -242,6 +329,7 @@ pub fn recognise(mut event: Value) -> Invocation {
         return Invocation {
             source: Source::EventBridgeS3,
             records: vec![record],
+            window: None,
             raw: vec![event],
         };
     }
@@ -251,7 +339,8 @@ pub fn recognise(mut event: Value) -> Invocation {
                 HttpFlavor::V1 => Source::HttpV1,
                 HttpFlavor::V2 => Source::HttpV2,
             },
-            records: vec![http::record(&event)],
+            records: vec![http::record(&event, flavor)],
+            window: None,
             raw: vec![event],
         };
     }
@@ -266,6 +355,7 @@ pub fn recognise(mut event: Value) -> Invocation {
             }),
             meta: RecordMeta::default(),
         }],
+        window: None,
         // The event is the record's input (its view), not kept twice.
         raw: Vec::new(),
     }

@@ -1,7 +1,8 @@
 //! The handler with algorithms that answer in the test itself ([`algorithms::FakeAlgorithm`]):
-//! recognition, dispatch, order, deadlines and answers, with no server. The blueprint against a
-//! real `algorithmia-local`, and the built `bootstrap` under cargo-lambda, are in the `tests`
-//! crate (`tests/tests/blueprint`).
+//! recognition, dispatch, order, deadlines and answers (`handler`), and the event shapes of
+//! production wiring (`events`: S3 through SQS and SNS, tumbling windows, HTTP requests), with
+//! no server. The blueprint against a real `algorithmia-local`, and the built `bootstrap` under
+//! cargo-lambda, are in the `tests` crate (`tests/tests/blueprint`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,6 +12,7 @@
 
 mod algorithms;
 mod delivery;
+mod events;
 mod handler;
 
 use std::collections::HashMap;
