@@ -199,17 +199,20 @@ impl DynamoDbStore {
             .collect()
     }
 
-    /// [`write_batch`](Self::write_batch), with the completions' indices.
+    /// [`write_batch`](Self::write_batch), each outcome with its completion's index.
     async fn write_indexed(
         &self,
         batch: Vec<(usize, &str, Item)>,
-    ) -> (Vec<usize>, Vec<Result<(), StoreError>>) {
-        let indices = batch.iter().map(|(i, _, _)| *i).collect();
+    ) -> Vec<(usize, Result<(), StoreError>)> {
+        let indices: Vec<usize> = batch.iter().map(|(i, _, _)| *i).collect();
         let items = batch
             .into_iter()
             .map(|(_, key, item)| (key, item))
             .collect();
-        (indices, self.write_batch(items).await)
+        indices
+            .into_iter()
+            .zip(self.write_batch(items).await)
+            .collect()
     }
 
     /// Delete the lock on `key`; an item that is no lock (completed, or gone) stays as it is.
@@ -296,18 +299,15 @@ impl IdempotencyStore for DynamoDbStore {
                 let rest = writes.split_off(writes.len().min(BATCH));
                 batches.push(std::mem::replace(&mut writes, rest));
             }
-            // The futures are made before they are streamed: a closure in the stream would make
-            // the boxed future's type too general for the compiler to prove it `Send`.
+            // The futures are made before they are streamed: with a closure in the stream, rustc
+            // cannot prove the boxed future `Send` ("FnOnce is not general enough").
             let calls: Vec<_> = batches
                 .into_iter()
                 .map(|batch| self.write_indexed(batch))
                 .collect();
-            let written: Vec<(Vec<usize>, Vec<Result<(), StoreError>>)> = stream::iter(calls)
-                .buffer_unordered(CONCURRENCY)
-                .collect()
-                .await;
-            for (indices, outcomes) in written {
-                for (i, outcome) in indices.into_iter().zip(outcomes) {
+            let mut written = stream::iter(calls).buffer_unordered(CONCURRENCY);
+            while let Some(outcomes) = written.next().await {
+                for (i, outcome) in outcomes {
                     results[i] = Some(outcome);
                 }
             }
