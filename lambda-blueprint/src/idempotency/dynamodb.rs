@@ -337,3 +337,24 @@ impl IdempotencyStore for DynamoDbStore {
         format!("DynamoDB table {}", self.table)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_from_the_sdk_config_names_its_table_from_an_arn() {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let store = DynamoDbStore::from_sdk_config(
+            &config,
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/marks".into(),
+            Duration::from_secs(90 * 60),
+        );
+        assert_eq!(store.table(), "marks");
+        assert_eq!(store.describe(), "DynamoDB table marks");
+        assert_eq!(store.ttl, Duration::from_secs(5400));
+    }
+}

@@ -384,3 +384,96 @@ async fn a_malformed_item_is_a_store_error_not_a_panic() {
     let e = store.begin("odd", soon()).await.unwrap_err();
     assert!(e.0.contains("`delivered` is a number"), "{e}");
 }
+
+/// A DynamoDB endpoint that answers BatchWriteItem only, as a throttled table does: every item
+/// is left unprocessed the first time it is sent, and items whose key starts with `stuck` every
+/// time. Returns its URL and the number of calls it answered.
+fn throttled_endpoint() -> (String, Arc<Mutex<usize>>) {
+    use std::collections::HashMap;
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let calls = Arc::new(Mutex::new(0));
+    let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let counter = calls.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let (calls, seen) = (counter.clone(), seen.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut length = 0;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some((name, value)) = line.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    let request: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                    *calls.lock().unwrap() += 1;
+                    let left: Vec<serde_json::Value> = request["RequestItems"]["marks"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|write| {
+                            let key = write["PutRequest"]["Item"]["id"]["S"].as_str().unwrap();
+                            let mut seen = seen.lock().unwrap();
+                            let times = seen.entry(key.to_owned()).or_default();
+                            *times += 1;
+                            key.starts_with("stuck") || *times == 1
+                        })
+                        .cloned()
+                        .collect();
+                    let answer = json!({"UnprocessedItems": {"marks": left}}).to_string();
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{answer}",
+                        answer.len()
+                    );
+                    writer.write_all(response.as_bytes()).unwrap();
+                }
+            });
+        }
+    });
+    (url, calls)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unprocessed_marks_are_sent_again_and_those_never_taken_fail_alone() {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let (url, calls) = throttled_endpoint();
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(url)
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+            .build(),
+    );
+    let store = DynamoDbStore::new(client, "marks".into(), TTL);
+    let marks: Vec<Completion> = ["a", "stuck-b", "c"]
+        .iter()
+        .map(|key| completion(key, Completed::success(&json!(key), true)))
+        .collect();
+    let written = store.complete(&marks).await;
+    assert_eq!(written[0], Ok(()));
+    assert_eq!(written[2], Ok(()));
+    let e = written[1].as_ref().unwrap_err();
+    assert!(
+        e.0.contains("stuck-b") && e.0.contains("unprocessed") && e.0.contains("4 times"),
+        "{e}"
+    );
+    assert_eq!(*calls.lock().unwrap(), 4);
+}
