@@ -7,10 +7,12 @@
 //! whether it was delivered; after a transient failure the lock is released, so the retry runs
 //! at once. Marks live for the configured TTL (`ALGORITHMIA_IDEMPOTENCY_TTL`, default one hour).
 //!
-//! The store is an [`IdempotencyStore`]: [`MemoryStore`] in one process (tests), or a DynamoDB
-//! table laid out as Powertools' idempotency utility lays it out (partition key `id`, a string;
-//! TTL attribute `expiration`, epoch seconds).
+//! The store is an [`IdempotencyStore`]: [`MemoryStore`] in one process (tests), or
+//! [`DynamoDbStore`], a DynamoDB table laid out as Powertools' idempotency utility lays it out
+//! (partition key `id`, a string; TTL attribute `expiration`, epoch seconds).
 
+mod dynamodb;
+mod item;
 mod memory;
 
 use std::time::SystemTime;
@@ -19,6 +21,7 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+pub use dynamodb::DynamoDbStore;
 pub use memory::MemoryStore;
 
 /// Results whose JSON text is longer than this are stored as their digest only (a DynamoDB item

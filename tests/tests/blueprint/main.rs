@@ -1,5 +1,6 @@
 //! The blueprint with real components: the handler against `algorithmia-local`
-//! (`handler_server`), with keys in moto's SSM and Secrets Manager (`key_stores`), and the built
+//! (`handler_server`), with keys in moto's SSM and Secrets Manager (`key_stores`), the
+//! idempotency stores on moto's DynamoDB and in memory (`idempotency`), and the built
 //! `bootstrap` under cargo-lambda's Runtime API emulator with moto's KMS, SSM and Secrets Manager,
 //! end to end (`e2e`) and under injected faults (`soak`).
 //!
@@ -14,6 +15,7 @@
 
 mod e2e;
 mod handler_server;
+mod idempotency;
 mod key_stores;
 mod soak;
 
