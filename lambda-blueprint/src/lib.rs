@@ -59,6 +59,7 @@ mod key;
 mod metrics;
 mod pipeline;
 mod response;
+mod services;
 mod template;
 
 use std::sync::Arc;
@@ -81,7 +82,8 @@ pub use key::{
     DecryptError, Decrypter, KeyError, KeyStores, ParameterStore, SecretStore, StoreError,
     contexts_to_try, resolve_key,
 };
-pub use pipeline::{DEADLINE_MARGIN, MIN_CALL_TIME, Services};
+pub use pipeline::{DEADLINE_MARGIN, MIN_CALL_TIME};
+pub use services::{Services, aws_services};
 pub use template::InputTemplate;
 
 /// The function: configuration, and the algorithm's caller, built once (by default the SDK's
@@ -111,13 +113,28 @@ impl Blueprint {
     /// `AWS_ENDPOINT_URL_SSM` and `AWS_ENDPOINT_URL_SECRETS_MANAGER` honoured).
     pub async fn from_env() -> Result<Blueprint, BlueprintError> {
         let config = Config::from_env()?;
-        if let KeySource::Plain(key) = &config.key {
+        let needs_services = config.idempotency.is_some()
+            || config
+                .targets()
+                .any(|t| t.result_destination.is_some() || t.failure_destination.is_some());
+        if let (KeySource::Plain(key), false) = (&config.key, needs_services) {
             let key = key.clone();
             return Blueprint::new(config, key);
         }
         let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Blueprint::with_key_stores(config, KeyStores::from_sdk_config(&aws), &function_name).await
+        let services = aws_services(&config, &aws);
+        let blueprint = match &config.key {
+            KeySource::Plain(key) => {
+                let key = key.clone();
+                Blueprint::new(config, key)?
+            }
+            _ => {
+                Blueprint::with_key_stores(config, KeyStores::from_sdk_config(&aws), &function_name)
+                    .await?
+            }
+        };
+        Ok(blueprint.with_services(services))
     }
 
     /// A blueprint whose key is resolved from its source through `stores` (`function_name` is

@@ -161,3 +161,121 @@ fn every_configuration_error_names_its_variable() {
         assert!(!err.to_string().contains("simSECRET"));
     }
 }
+
+#[test]
+fn delivery_settings_are_read() {
+    let c = config(&[
+        ALGO,
+        KEY,
+        (
+            "ALGORITHMIA_RESULT_DESTINATION",
+            "arn:aws:s3:::results/out/",
+        ),
+        (
+            "ALGORITHMIA_FAILURE_DESTINATION",
+            "arn:aws:sqs:us-east-1:123456789012:poison",
+        ),
+        (
+            "ALGORITHMIA_IDEMPOTENCY_TABLE",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/marks",
+        ),
+        ("ALGORITHMIA_IDEMPOTENCY_TTL", "90m"),
+        ("ALGORITHMIA_METRICS_NAMESPACE", "Thumbnails/Prod"),
+        (
+            "ALGORITHMIA_ROUTES",
+            r#"[{"source": "sqs", "algorithm": "demo/Other"}]"#,
+        ),
+    ])
+    .unwrap();
+    assert_eq!(
+        c.target.result_destination.as_ref().unwrap().to_string(),
+        "arn:aws:s3:::results/out/"
+    );
+    assert_eq!(c.target.failure_destination.as_ref().unwrap().kind(), "sqs");
+    let idempotency = c.idempotency.as_ref().unwrap();
+    assert_eq!(idempotency.table, "marks");
+    assert_eq!(idempotency.ttl, Duration::from_secs(5400));
+    assert_eq!(c.metrics_namespace, "Thumbnails/Prod");
+    assert_eq!(c.routes.len(), 1);
+    // The route inherits the default route's destinations.
+    assert_eq!(
+        c.routes[0].target.result_destination,
+        c.target.result_destination
+    );
+    assert_eq!(c.targets().count(), 2);
+
+    let plain = config(&[ALGO, KEY, ("ALGORITHMIA_IDEMPOTENCY_TABLE", "marks")]).unwrap();
+    assert_eq!(plain.idempotency.unwrap().ttl, DEFAULT_IDEMPOTENCY_TTL);
+    assert_eq!(plain.metrics_namespace, DEFAULT_NAMESPACE);
+    assert_eq!(
+        config(&[
+            ALGO,
+            KEY,
+            ("ALGORITHMIA_IDEMPOTENCY_TABLE", "m.a-r_ks"),
+            ("ALGORITHMIA_IDEMPOTENCY_TTL", "7200")
+        ])
+        .unwrap()
+        .idempotency
+        .unwrap()
+        .ttl,
+        Duration::from_secs(7200)
+    );
+}
+
+#[test]
+fn bad_delivery_settings_name_their_variable() {
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec![("ALGORITHMIA_RESULT_DESTINATION", "results")],
+            "ALGORITHMIA_RESULT_DESTINATION",
+        ),
+        (
+            vec![(
+                "ALGORITHMIA_FAILURE_DESTINATION",
+                "arn:aws:lambda:us-east-1:123456789012:function:f",
+            )],
+            "ALGORITHMIA_FAILURE_DESTINATION",
+        ),
+        (
+            vec![("ALGORITHMIA_IDEMPOTENCY_TABLE", "a b")],
+            "ALGORITHMIA_IDEMPOTENCY_TABLE",
+        ),
+        (
+            vec![("ALGORITHMIA_IDEMPOTENCY_TABLE", "arn:aws:s3:::not-a-table")],
+            "ALGORITHMIA_IDEMPOTENCY_TABLE",
+        ),
+        (
+            vec![
+                ("ALGORITHMIA_IDEMPOTENCY_TABLE", "marks"),
+                ("ALGORITHMIA_IDEMPOTENCY_TTL", "soon"),
+            ],
+            "ALGORITHMIA_IDEMPOTENCY_TTL",
+        ),
+        (
+            vec![
+                ("ALGORITHMIA_IDEMPOTENCY_TABLE", "marks"),
+                ("ALGORITHMIA_IDEMPOTENCY_TTL", "5"),
+            ],
+            "ALGORITHMIA_IDEMPOTENCY_TTL",
+        ),
+        (
+            vec![("ALGORITHMIA_IDEMPOTENCY_TTL", "3600")],
+            "ALGORITHMIA_IDEMPOTENCY_TTL",
+        ),
+        (
+            vec![("ALGORITHMIA_METRICS_NAMESPACE", "AWS/Lambda")],
+            "ALGORITHMIA_METRICS_NAMESPACE",
+        ),
+        (
+            vec![("ALGORITHMIA_METRICS_NAMESPACE", "bad\nname")],
+            "ALGORITHMIA_METRICS_NAMESPACE",
+        ),
+        (vec![("ALGORITHMIA_ROUTES", "[{")], "ALGORITHMIA_ROUTES"),
+    ];
+    for (extra, variable) in cases {
+        let mut pairs = vec![ALGO, KEY];
+        pairs.extend(extra);
+        let err = config(&pairs).unwrap_err();
+        assert_eq!(err.variable, variable, "{pairs:?}: {err}");
+    }
+}

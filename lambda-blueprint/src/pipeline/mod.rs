@@ -11,74 +11,17 @@ mod settle;
 mod step;
 mod timing;
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub use timing::{DEADLINE_MARGIN, MIN_CALL_TIME};
 
 use crate::caller::{AlgorithmCaller, CallOutput};
 use crate::config::{Config, Target};
-use crate::destination::{Destination, Sink};
 use crate::events::{Invocation, Source};
 use crate::failure::RecordFailure;
 use crate::idempotency::IdempotencyStore;
-
-/// The services records are settled with: a sink per destination, and the idempotency store.
-#[derive(Clone, Default)]
-pub struct Services {
-    sinks: HashMap<String, Arc<dyn Sink>>,
-    store: Option<Arc<dyn IdempotencyStore>>,
-}
-
-impl fmt::Debug for Services {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sinks: BTreeMap<&str, String> = self
-            .sinks
-            .iter()
-            .map(|(k, s)| (k.as_str(), s.describe()))
-            .collect();
-        f.debug_struct("Services")
-            .field("sinks", &sinks)
-            .field("store", &self.store.as_ref().map(|s| s.describe()))
-            .finish()
-    }
-}
-
-impl Services {
-    /// No destinations and no idempotency table.
-    pub fn none() -> Services {
-        Services::default()
-    }
-
-    /// With `sink` writing to `destination`.
-    pub fn with_sink(mut self, destination: &Destination, sink: Arc<dyn Sink>) -> Services {
-        self.sinks.insert(destination.to_string(), sink);
-        self
-    }
-
-    /// With `store` keeping the idempotency locks and marks.
-    pub fn with_store(mut self, store: Arc<dyn IdempotencyStore>) -> Services {
-        self.store = Some(store);
-        self
-    }
-
-    /// The sink of `destination`.
-    pub(crate) fn sink(&self, destination: &Destination) -> Option<&Arc<dyn Sink>> {
-        self.sinks.get(&destination.to_string())
-    }
-
-    /// Whether `destination` has a sink.
-    pub fn has_sink(&self, destination: &Destination) -> bool {
-        self.sink(destination).is_some()
-    }
-
-    /// Whether there is an idempotency store.
-    pub fn has_store(&self) -> bool {
-        self.store.is_some()
-    }
-}
+use crate::services::Services;
 
 /// What a record's run needs: the configuration, the services, the invocation's deadline and
 /// request id.
@@ -90,6 +33,36 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// `work`, given up (`None`) if it is not done by `end`: a table or a destination that
+    /// hangs costs its records, never the invocation.
+    pub(crate) async fn by<T>(
+        end: Option<Instant>,
+        work: impl std::future::Future<Output = T>,
+    ) -> Option<T> {
+        match end {
+            None => Some(work.await),
+            Some(end) => tokio::time::timeout_at(end.into(), work).await.ok(),
+        }
+    }
+
+    /// `work` done before calls must end (the deadline less the time kept back for settling
+    /// and answering), or given up.
+    pub(crate) async fn before_calls_end<T>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+    ) -> Option<T> {
+        Context::by(timing::call_deadline(self.deadline), work).await
+    }
+
+    /// `work` done before the invocation must answer (the deadline less a short margin), or
+    /// given up.
+    pub(crate) async fn before_answer<T>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+    ) -> Option<T> {
+        Context::by(timing::settle_deadline(self.deadline), work).await
+    }
+
     /// The idempotency store, if any.
     pub(crate) fn store(&self) -> Option<&dyn IdempotencyStore> {
         self.services.store.as_deref()

@@ -55,7 +55,18 @@ async fn deliver(ctx: &Context<'_>, pending: &[Pending<'_>]) -> Vec<Result<(), D
             .map(|&n| pending[n].document.clone())
             .collect();
         let results = match ctx.services.sink(destination) {
-            Some(sink) => sink.deliver(&documents).await,
+            Some(sink) => match ctx.before_answer(sink.deliver(&documents)).await {
+                Some(results) => results,
+                None => vec![
+                    Err(DeliveryError {
+                        message: format!(
+                            "{destination} did not answer before the invocation's deadline"
+                        ),
+                        permanent: false,
+                    });
+                    documents.len()
+                ],
+            },
             None => vec![
                 Err(DeliveryError {
                     message: format!("no sink was set up for {destination}"),
@@ -346,7 +357,7 @@ async fn write_marks(ctx: &Context<'_>, invocation: &Invocation, slots: &[Slot])
             Mark::Release => releases.push(key),
         }
     }
-    let (completed, released) = futures_util::future::join(
+    let marks = futures_util::future::join(
         async {
             if completions.is_empty() {
                 Vec::new()
@@ -361,8 +372,11 @@ async fn write_marks(ctx: &Context<'_>, invocation: &Invocation, slots: &[Slot])
                 store.release(&releases).await
             }
         },
-    )
-    .await;
+    );
+    let Some((completed, released)) = ctx.before_answer(marks).await else {
+        tracing::warn!(table = %store.describe(), completions = completions.len(), releases = releases.len(), "the idempotency table did not answer before the invocation's deadline: the marks were not written (the locks expire)");
+        return;
+    };
     for (c, result) in completions.iter().zip(completed) {
         if let Err(e) = result {
             tracing::warn!(key = %c.key, error = %e, "could not mark the record completed");

@@ -78,7 +78,20 @@ pub(crate) async fn lock(ctx: &Context<'_>, record: &Record) -> Result<bool, Ran
     let (Some(store), Some(key)) = (ctx.store(), record.meta.idempotency_key.as_deref()) else {
         return Ok(false);
     };
-    match store.begin(key, lock_until(ctx.deadline)).await {
+    let Some(begun) = ctx
+        .before_calls_end(store.begin(key, lock_until(ctx.deadline)))
+        .await
+    else {
+        return Err(Ran::failed(
+            record,
+            FailureKind::Idempotency,
+            format!(
+                "not sent: the idempotency table ({}) did not answer before the invocation's deadline",
+                store.describe()
+            ),
+        ));
+    };
+    match begun {
         Ok(Begin::Run) => Ok(true),
         Ok(Begin::Completed(completed)) => Err(Ran::Duplicate(completed)),
         Ok(Begin::InProgress) => Err(Ran::failed(

@@ -4,7 +4,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use algorithmia_client::wire::{DEFAULT_ALGO_TIMEOUT_SECS, MAX_ALGO_TIMEOUT_SECS};
 
-/// Time kept back from the deadline for answering Lambda.
+/// Time kept back from the deadline for settling the records (delivering results, writing marks)
+/// and answering Lambda.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(1000);
 /// A call is not started with less time than this left (after the margin).
 pub const MIN_CALL_TIME: Duration = Duration::from_secs(1);
@@ -41,6 +42,16 @@ pub(crate) fn call_timeout(
 /// for answering Lambda.
 pub(crate) fn call_deadline(deadline: Option<Instant>) -> Option<Instant> {
     deadline.map(|d| d.checked_sub(DEADLINE_MARGIN).unwrap_or(d))
+}
+
+/// Time kept back from the deadline for answering Lambda once records are settled.
+const ANSWER_MARGIN: Duration = Duration::from_millis(250);
+
+/// When delivering results and writing marks must be over: the deadline less the time kept
+/// back for answering Lambda (calls end [`DEADLINE_MARGIN`] before the deadline, leaving the
+/// difference for settling).
+pub(crate) fn settle_deadline(deadline: Option<Instant>) -> Option<Instant> {
+    deadline.map(|d| d.checked_sub(ANSWER_MARGIN).unwrap_or(d))
 }
 
 /// How long an idempotency lock outlives the invocation's deadline, so a record is never run

@@ -1,6 +1,7 @@
 //! Soak: Kinesis records and SQS FIFO messages through the built `bootstrap` under cargo-lambda's
 //! emulator, with a fifth of the algorithm calls hit by injected faults, and every batch's
-//! reported failures redelivered as Lambda does until none remain.
+//! reported failures redelivered as Lambda does until none remain; with the idempotency table in
+//! moto's DynamoDB and results delivered to an SQS queue in moto.
 //!
 //! `SOAK_RECORDS` sets the count of each (default 1000; the documented full run is 10000):
 //! `SOAK_RECORDS=10000 cargo test -p tests --test blueprint soak -- --nocapture`.
@@ -8,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use algorithmia_local::{AlgoError, AlgorithmDef, FaultKind, LocalServer, Output, ServerHandle};
 use base64::Engine as _;
@@ -80,7 +81,7 @@ fn recorder(journal: Arc<Mutex<Journal>>, invocation: Arc<AtomicUsize>) -> Algor
                     finished: clock.fetch_add(1, Ordering::SeqCst),
                 });
                 if ok {
-                    Ok(Output::Json(json!({"seq": seq})))
+                    Ok(Output::Json(json!({"stream": value["stream"], "seq": seq})))
                 } else {
                     Err(AlgoError::new(format!(
                         "record {seq} failed once on purpose"
@@ -166,6 +167,8 @@ struct Outcome {
 }
 
 struct Rig {
+    /// The longest invocation so far.
+    longest: Duration,
     server: ServerHandle,
     emulator: Emulator,
     function: Function,
@@ -179,10 +182,29 @@ impl Rig {
     /// Invoke with `event`; the failed item ids, or `None` when the whole invocation failed.
     fn invoke(&mut self, event: &Value) -> (usize, Option<Vec<String>>) {
         let invocation = self.invocation.fetch_add(1, Ordering::SeqCst) + 1;
+        let started = Instant::now();
         let (status, body) = self.emulator.invoke_http(&event.to_string());
+        self.longest = self.longest.max(started.elapsed());
         self.responses.push(body.clone());
         let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         if status != 200 || answer.get("batchItemFailures").is_none() {
+            // Every record failed: the invocation fails as a whole, as AWS wants, so Lambda
+            // retries the batch. Anything else is the function failing.
+            if body.contains(" records failed") {
+                let every = event["Records"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        r.pointer("/kinesis/sequenceNumber")
+                            .or_else(|| r.get("messageId"))
+                            .and_then(Value::as_str)
+                            .unwrap()
+                            .to_owned()
+                    })
+                    .collect();
+                return (invocation, Some(every));
+            }
             eprintln!("invocation {invocation} failed as a whole: {status} {body}");
             return (invocation, None);
         }
@@ -268,6 +290,12 @@ struct Report {
     processed_more_than_once: usize,
     false_successes: usize,
     order_violations: usize,
+    /// Successful records whose result is not in the destination.
+    results_missing: usize,
+    /// Results in the destination for records that never succeeded.
+    results_unexpected: usize,
+    /// Results delivered more than once (the same record id again).
+    results_repeated: usize,
 }
 
 fn check(
@@ -276,6 +304,7 @@ fn check(
     stream: &str,
     n: usize,
     outcome: &Outcome,
+    results: &[Value],
 ) -> Report {
     let executions: Vec<&Execution> = journal
         .executions
@@ -355,6 +384,22 @@ fn check(
             }
         }
     }
+    // The destination: one result per successful record, each with the record's own answer.
+    let mut delivered: HashMap<usize, usize> = HashMap::new();
+    for doc in results
+        .iter()
+        .filter(|d| d["result"]["json"]["stream"] == stream)
+    {
+        *delivered
+            .entry(doc["result"]["json"]["seq"].as_u64().unwrap() as usize)
+            .or_default() += 1;
+    }
+    let results_missing = succeeded
+        .iter()
+        .filter(|s| !delivered.contains_key(s))
+        .count();
+    let results_unexpected = delivered.keys().filter(|s| !succeeded.contains(s)).count();
+    let results_repeated = delivered.values().filter(|&&c| c > 1).count();
     Report {
         records: n,
         invocations: outcome.invocations,
@@ -364,6 +409,9 @@ fn check(
         processed_more_than_once,
         false_successes,
         order_violations,
+        results_missing,
+        results_unexpected,
+        results_repeated,
     }
 }
 
@@ -380,6 +428,7 @@ async fn soak_under_faults_loses_nothing_and_keeps_order() {
         .faults(FAULTS.parse().unwrap())
         .start()
         .unwrap();
+    let (table, queue_url, queue_arn) = soak_services(&moto).await;
     let emulator = Emulator::start();
     let function = Function::start(
         &testkit::blueprint_bootstrap(),
@@ -389,11 +438,14 @@ async fn soak_under_faults_loses_nothing_and_keeps_order() {
             ("ALGORITHMIA_ALGORITHM", "soak/Record/1.0.0".into()),
             ("ALGORITHMIA_API", server.base_url().into()),
             ("ALGORITHMIA_API_KEY_ENCRYPTED", ciphertext),
-            ("AWS_ENDPOINT_URL_KMS", moto.url.clone()),
+            ("AWS_ENDPOINT_URL", moto.url.clone()),
             ("ALGORITHMIA_CONCURRENCY", "16".into()),
+            ("ALGORITHMIA_IDEMPOTENCY_TABLE", table),
+            ("ALGORITHMIA_RESULT_DESTINATION", queue_arn),
         ],
     );
     let mut rig = Rig {
+        longest: Duration::ZERO,
         server,
         emulator,
         function,
@@ -410,20 +462,28 @@ async fn soak_under_faults_loses_nothing_and_keeps_order() {
     let sqs = soak_sqs_fifo(&mut rig, n);
     let sqs_time = started.elapsed();
 
+    let results = drain(&moto, &queue_url).await;
     let journal = rig.journal.lock().unwrap();
-    let kinesis_report = check(&rig.server, &journal, "kinesis", n, &kinesis);
-    let sqs_report = check(&rig.server, &journal, "sqs", n, &sqs);
+    let kinesis_report = check(&rig.server, &journal, "kinesis", n, &kinesis, &results);
+    let sqs_report = check(&rig.server, &journal, "sqs", n, &sqs, &results);
     let stats = rig.server.fault_stats();
     eprintln!("soak kinesis ({kinesis_time:.1?}): {kinesis_report:?}");
     eprintln!("soak sqs fifo ({sqs_time:.1?}): {sqs_report:?}");
     eprintln!("soak faults: {stats:?}");
+    eprintln!("soak: the longest invocation took {:.1?}", rig.longest);
 
     for report in [&kinesis_report, &sqs_report] {
         assert_eq!(report.lost, 0, "{report:?}");
         assert_eq!(report.false_successes, 0, "{report:?}");
         assert_eq!(report.order_violations, 0, "{report:?}");
         assert_eq!(report.failed_invocations, 0, "{report:?}");
+        // Counted by the algorithm's own journal: no record that succeeded ran again.
+        assert_eq!(report.processed_more_than_once, 0, "{report:?}");
+        assert_eq!(report.results_missing, 0, "{report:?}");
+        assert_eq!(report.results_unexpected, 0, "{report:?}");
     }
+    // No invocation ran past the emulator's timeout (cargo-lambda's default, 30 s).
+    assert!(rig.longest < Duration::from_secs(30), "{:?}", rig.longest);
     // A fifth of the calls really were hit, of every kind.
     let hit = stats.failed() as f64 / stats.requests as f64;
     assert!((0.15..0.25).contains(&hit), "{stats:?}");
@@ -454,4 +514,104 @@ async fn soak_under_faults_loses_nothing_and_keeps_order() {
         "the key leaked into an answer"
     );
     drop(journal);
+}
+
+/// The idempotency table (partition key `id`, a string) and the results queue in moto: the
+/// table's name, the queue's URL and ARN.
+async fn soak_services(moto: &Moto) -> (String, String, String) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .endpoint_url(&moto.url)
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build(),
+    );
+    dynamodb
+        .create_table()
+        .table_name("soak-idempotency")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sqs = sqs_client(moto);
+    let url = sqs
+        .create_queue()
+        .queue_name("soak-results")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_owned();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .unwrap()
+        .clone();
+    ("soak-idempotency".into(), url, arn)
+}
+
+/// Every document in the results queue.
+async fn drain(moto: &Moto, queue_url: &str) -> Vec<Value> {
+    let sqs = sqs_client(moto);
+    let mut documents = Vec::new();
+    let mut empty = 0;
+    while empty < 2 {
+        let received = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .visibility_timeout(3600)
+            .send()
+            .await
+            .unwrap();
+        let messages = received.messages();
+        if messages.is_empty() {
+            empty += 1;
+            continue;
+        }
+        for m in messages {
+            documents.push(serde_json::from_str(m.body().unwrap()).unwrap());
+        }
+    }
+    documents
+}
+
+fn sqs_client(moto: &Moto) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::Config::builder()
+            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+            .endpoint_url(&moto.url)
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build(),
+    )
 }
