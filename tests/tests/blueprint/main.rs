@@ -1,5 +1,6 @@
 //! The blueprint with real components: the handler against `algorithmia-local`
-//! (`handler_server`), with keys in moto's SSM and Secrets Manager (`key_stores`), and the built
+//! (`handler_server`), with keys in moto's SSM and Secrets Manager (`key_stores`), every kind of result destination written
+//! and read back from moto (`destinations`), and the built
 //! `bootstrap` under cargo-lambda's Runtime API emulator with moto's KMS, SSM and Secrets Manager,
 //! end to end (`e2e`) and under injected faults (`soak`).
 //!
@@ -12,6 +13,7 @@
     unreachable_pub
 )]
 
+mod destinations;
 mod e2e;
 mod handler_server;
 mod key_stores;

@@ -295,7 +295,10 @@ mod tests {
         let outcomes = outcomes_by_position(
             4,
             ["0", "3", "x"],
-            [("1", EntryOutcome::Retry("slow".into())), ("9", EntryOutcome::Delivered)],
+            [
+                ("1", EntryOutcome::Retry("slow".into())),
+                ("9", EntryOutcome::Delivered),
+            ],
         );
         assert_eq!(outcomes[0], EntryOutcome::Delivered);
         assert_eq!(outcomes[1], EntryOutcome::Retry("slow".into()));
@@ -379,10 +382,7 @@ mod tests {
         })
         .await;
         for result in &results[..3] {
-            assert_eq!(
-                result,
-                &Err(transient("Test Put: NotFound: no such thing"))
-            );
+            assert_eq!(result, &Err(transient("Test Put: NotFound: no such thing")));
         }
         assert!(results[3].is_ok() && results[4].is_ok());
     }
@@ -395,6 +395,12 @@ mod tests {
         })
         .await;
         assert!(results[0].is_ok());
-        assert!(results[1].as_ref().unwrap_err().message.contains("did not answer"));
+        assert!(
+            results[1]
+                .as_ref()
+                .unwrap_err()
+                .message
+                .contains("did not answer")
+        );
     }
 }

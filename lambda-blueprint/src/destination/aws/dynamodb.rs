@@ -67,7 +67,9 @@ fn refusal(value: &Value, depth: usize) -> Option<String> {
             "the document nests lists and maps deeper than {MAX_DEPTH} levels"
         ));
     }
-    children.into_iter().find_map(|child| refusal(child, depth + 1))
+    children
+        .into_iter()
+        .find_map(|child| refusal(child, depth + 1))
 }
 
 /// A document's item, or why it can never be written.
@@ -241,7 +243,11 @@ mod tests {
 
     #[test]
     fn items_are_keyed_by_the_document_id() {
-        let written = item(&document("r/1", json!({"id": "other", "n": 1.5, "ok": true}))).unwrap();
+        let written = item(&document(
+            "r/1",
+            json!({"id": "other", "n": 1.5, "ok": true}),
+        ))
+        .unwrap();
         assert_eq!(written["id"], AttributeValue::S("r/1".into()));
         assert_eq!(written["n"], AttributeValue::N("1.5".into()));
         assert_eq!(written["ok"], AttributeValue::Bool(true));
@@ -266,7 +272,11 @@ mod tests {
 
     #[test]
     fn sizes_count_names_and_values() {
-        let small = item(&document("abc", json!({"text": "hello", "list": [true, null]}))).unwrap();
+        let small = item(&document(
+            "abc",
+            json!({"text": "hello", "list": [true, null]}),
+        ))
+        .unwrap();
         // id: 2 + 3; text: 4 + 5; list: 4 + 3 + (1 + 1) * 2.
         assert_eq!(item_size(&small), 5 + 9 + 11);
         let big = item(&document("a", json!({"text": "x".repeat(400 * 1024)}))).unwrap();

@@ -21,7 +21,11 @@ const LIMITS: Limits = Limits {
 };
 
 /// Error codes of an entry that may be taken when sent again.
-const RETRYABLE: [&str; 3] = ["ThrottlingException", "InternalFailure", "InternalException"];
+const RETRYABLE: [&str; 3] = [
+    "ThrottlingException",
+    "InternalFailure",
+    "InternalException",
+];
 
 /// An event's `detail-type` for a document: `AlgorithmFailure` when the document's top-level
 /// `kind` is `"failure"`, else `AlgorithmResult`, so rules can tell the two apart.

@@ -112,7 +112,10 @@ impl Sink for KinesisSink {
             let mut results = vec![Ok(()); documents.len()];
             // Kinesis counts a record as its data and its partition key.
             let sizes = within_limits(
-                texts.iter().zip(&keys).map(|(text, key)| text.len() + key.len()),
+                texts
+                    .iter()
+                    .zip(&keys)
+                    .map(|(text, key)| text.len() + key.len()),
                 &LIMITS,
                 &mut results,
             );

@@ -54,7 +54,9 @@ pub fn aws_sink(destination: &Destination, config: &SdkConfig) -> Arc<dyn Sink> 
         }
         Destination::Sqs { arn } => Arc::new(sqs::SqsSink::new(config, arn)),
         Destination::Sns { arn } => Arc::new(sns::SnsSink::new(config, arn)),
-        Destination::EventBridge { arn } => Arc::new(eventbridge::EventBridgeSink::new(config, arn)),
+        Destination::EventBridge { arn } => {
+            Arc::new(eventbridge::EventBridgeSink::new(config, arn))
+        }
         Destination::Kinesis { arn } => Arc::new(kinesis::KinesisSink::new(config, arn)),
         Destination::DynamoDb { arn } => Arc::new(dynamodb::DynamoDbSink::new(
             config,
@@ -152,7 +154,10 @@ mod tests {
             region("arn:aws:s3:::bucket", &config),
             Some(Region::new("eu-west-1"))
         );
-        assert_eq!(arn_field("arn:aws:sqs:us-east-2:123456789012:q", 4), "123456789012");
+        assert_eq!(
+            arn_field("arn:aws:sqs:us-east-2:123456789012:q", 4),
+            "123456789012"
+        );
     }
 
     #[test]

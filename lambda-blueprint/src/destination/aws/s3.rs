@@ -86,13 +86,12 @@ impl Sink for S3Sink {
                 .collect();
             let last = last_of_each(keys.iter().map(String::as_str));
             let keys = &keys;
-            let written: Vec<(usize, Result<(), DeliveryError>)> = futures_util::stream::iter(
-                (0..documents.len()).filter(|&i| last[i] == i),
-            )
-            .map(|i| async move { (i, self.put(&keys[i], &documents[i]).await) })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
+            let written: Vec<(usize, Result<(), DeliveryError>)> =
+                futures_util::stream::iter((0..documents.len()).filter(|&i| last[i] == i))
+                    .map(|i| async move { (i, self.put(&keys[i], &documents[i]).await) })
+                    .buffer_unordered(CONCURRENCY)
+                    .collect()
+                    .await;
             let mut results: Vec<Option<Result<(), DeliveryError>>> = vec![None; documents.len()];
             for (i, result) in written {
                 results[i] = Some(result);
@@ -122,7 +121,9 @@ mod tests {
 
     #[test]
     fn keys_are_safe_distinct_and_stable() {
-        let ids = ["a/b", "a%2Fb", "a b", "a+b", "..", ".", "日本", "a:b", "A-z_0.9~"];
+        let ids = [
+            "a/b", "a%2Fb", "a b", "a+b", "..", ".", "日本", "a:b", "A-z_0.9~",
+        ];
         let keys: Vec<String> = ids.iter().map(|id| object_key("p/", id)).collect();
         for (id, key) in ids.iter().zip(&keys) {
             assert!(key.starts_with("p/") && key.ends_with(".json"), "{key}");

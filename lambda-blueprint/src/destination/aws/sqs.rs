@@ -6,12 +6,9 @@ use futures_util::future::BoxFuture;
 use tokio::sync::OnceCell;
 
 use super::batch::{
-    EntryOutcome, Limits, fail_all, json_text, outcomes_by_position, send_in_batches,
-    within_limits,
+    EntryOutcome, Limits, fail_all, json_text, outcomes_by_position, send_in_batches, within_limits,
 };
-use super::{
-    arn_field, fifo_deduplication_id, fifo_group_id, is_fifo, region, service_error,
-};
+use super::{arn_field, fifo_deduplication_id, fifo_group_id, is_fifo, region, service_error};
 use crate::destination::{DeliveryError, Document, Sink};
 
 const LIMITS: Limits = Limits {
