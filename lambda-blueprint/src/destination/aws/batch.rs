@@ -47,6 +47,19 @@ pub(crate) enum EntryOutcome {
     Failed(String),
 }
 
+/// An entry a batch call refused with `code` (and `message`): sent again when `retry`.
+pub(crate) fn refused(call: &str, code: &str, message: Option<&str>, retry: bool) -> EntryOutcome {
+    let message = match message {
+        Some(message) if !message.is_empty() => format!("{call}: {code}: {message}"),
+        _ => format!("{call}: {code}"),
+    };
+    if retry {
+        EntryOutcome::Retry(message)
+    } else {
+        EntryOutcome::Failed(message)
+    }
+}
+
 /// A transient failure with `message`.
 pub(crate) fn transient(message: impl Into<String>) -> DeliveryError {
     DeliveryError {
@@ -318,6 +331,18 @@ mod tests {
         let text = json_text(&body);
         assert!(!text.contains(['\u{fffe}', '\u{ffff}']), "{text}");
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), body);
+    }
+
+    #[test]
+    fn refused_entries_name_the_call_code_and_message() {
+        assert_eq!(
+            refused("SQS SendMessageBatch", "InternalError", Some("try later"), true),
+            EntryOutcome::Retry("SQS SendMessageBatch: InternalError: try later".into())
+        );
+        assert_eq!(
+            refused("Kinesis PutRecords", "KMSDisabledException", None, false),
+            EntryOutcome::Failed("Kinesis PutRecords: KMSDisabledException".into())
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::batch::{EntryOutcome, Limits, json_text, send_in_batches, within_limits};
+use super::batch::{EntryOutcome, Limits, json_text, refused, send_in_batches, within_limits};
 use super::{region, service_error};
 use crate::destination::{DeliveryError, Document, Sink};
 
@@ -101,18 +101,12 @@ impl EventBridgeSink {
             .iter()
             .map(|entry| match entry.error_code() {
                 None => EntryOutcome::Delivered,
-                Some(code) => {
-                    let message = format!(
-                        "{}: {code}: {}",
-                        LIMITS.call,
-                        entry.error_message().unwrap_or("")
-                    );
-                    if RETRYABLE.contains(&code) {
-                        EntryOutcome::Retry(message)
-                    } else {
-                        EntryOutcome::Failed(message)
-                    }
-                }
+                Some(code) => refused(
+                    LIMITS.call,
+                    code,
+                    entry.error_message(),
+                    RETRYABLE.contains(&code),
+                ),
             })
             .collect())
     }

@@ -5,7 +5,7 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use futures_util::future::BoxFuture;
 
-use super::batch::{EntryOutcome, Limits, json_text, send_in_batches, within_limits};
+use super::batch::{EntryOutcome, Limits, json_text, refused, send_in_batches, within_limits};
 use super::{region, service_error, sha256_hex};
 use crate::destination::{DeliveryError, Document, Sink};
 
@@ -84,18 +84,12 @@ impl KinesisSink {
             .iter()
             .map(|record| match record.error_code() {
                 None => EntryOutcome::Delivered,
-                Some(code) => {
-                    let message = format!(
-                        "{}: {code}: {}",
-                        LIMITS.call,
-                        record.error_message().unwrap_or("")
-                    );
-                    if RETRYABLE.contains(&code) {
-                        EntryOutcome::Retry(message)
-                    } else {
-                        EntryOutcome::Failed(message)
-                    }
-                }
+                Some(code) => refused(
+                    LIMITS.call,
+                    code,
+                    record.error_message(),
+                    RETRYABLE.contains(&code),
+                ),
             })
             .collect())
     }

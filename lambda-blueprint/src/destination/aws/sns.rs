@@ -5,7 +5,7 @@ use aws_sdk_sns::types::PublishBatchRequestEntry;
 use futures_util::future::BoxFuture;
 
 use super::batch::{
-    EntryOutcome, Limits, json_text, outcomes_by_position, send_in_batches, within_limits,
+    EntryOutcome, Limits, json_text, outcomes_by_position, refused, send_in_batches, within_limits,
 };
 use super::{fifo_deduplication_id, fifo_group_id, is_fifo, region, service_error};
 use crate::destination::{DeliveryError, Document, Sink};
@@ -67,17 +67,12 @@ impl SnsSink {
             batch.len(),
             out.successful().iter().filter_map(|entry| entry.id()),
             out.failed().iter().map(|entry| {
-                let message = format!(
-                    "{}: {}: {}",
+                let outcome = refused(
                     LIMITS.call,
                     entry.code(),
-                    entry.message().unwrap_or("")
+                    entry.message(),
+                    !entry.sender_fault(),
                 );
-                let outcome = if entry.sender_fault() {
-                    EntryOutcome::Failed(message)
-                } else {
-                    EntryOutcome::Retry(message)
-                };
                 (entry.id(), outcome)
             }),
         ))

@@ -6,7 +6,8 @@ use futures_util::future::BoxFuture;
 use tokio::sync::OnceCell;
 
 use super::batch::{
-    EntryOutcome, Limits, fail_all, json_text, outcomes_by_position, send_in_batches, within_limits,
+    EntryOutcome, Limits, fail_all, json_text, outcomes_by_position, refused, send_in_batches,
+    within_limits,
 };
 use super::{arn_field, fifo_deduplication_id, fifo_group_id, is_fifo, region, service_error};
 use crate::destination::{DeliveryError, Document, Sink};
@@ -93,17 +94,12 @@ impl SqsSink {
             batch.len(),
             out.successful().iter().map(|entry| entry.id()),
             out.failed().iter().map(|entry| {
-                let message = format!(
-                    "{}: {}: {}",
+                let outcome = refused(
                     LIMITS.call,
                     entry.code(),
-                    entry.message().unwrap_or("")
+                    entry.message(),
+                    !entry.sender_fault(),
                 );
-                let outcome = if entry.sender_fault() {
-                    EntryOutcome::Failed(message)
-                } else {
-                    EntryOutcome::Retry(message)
-                };
                 (entry.id(), outcome)
             }),
         ))
