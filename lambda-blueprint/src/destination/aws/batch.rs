@@ -336,7 +336,12 @@ mod tests {
     #[test]
     fn refused_entries_name_the_call_code_and_message() {
         assert_eq!(
-            refused("SQS SendMessageBatch", "InternalError", Some("try later"), true),
+            refused(
+                "SQS SendMessageBatch",
+                "InternalError",
+                Some("try later"),
+                true
+            ),
             EntryOutcome::Retry("SQS SendMessageBatch: InternalError: try later".into())
         );
         assert_eq!(
