@@ -142,6 +142,7 @@ pub async fn run(target: &Target, options: &Options) -> Result<Report, Box<dyn s
     let blueprint = Blueprint::with_plain_key(config)?;
     let input = blueprint
         .config()
+        .target
         .template
         .as_ref()
         .map(|t| t.render(&json!({"uri": source, "key": key})))

@@ -6,7 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::destination::{Destination, Sink, aws_sink};
+use crate::destination::aws::aws_sink;
+use crate::destination::{Destination, Sink};
 use crate::idempotency::{DynamoDbStore, IdempotencyStore};
 
 /// The services records are settled with: a sink per destination, and the idempotency store.
@@ -56,6 +57,11 @@ impl Services {
     /// Whether `destination` has a sink.
     pub fn has_sink(&self, destination: &Destination) -> bool {
         self.sink(destination).is_some()
+    }
+
+    /// The idempotency store, if any.
+    pub(crate) fn store(&self) -> Option<&dyn IdempotencyStore> {
+        self.store.as_deref()
     }
 
     /// Whether there is an idempotency store.

@@ -4,6 +4,8 @@
 //! A [`Sink`] takes a list of [`Document`]s and says, for each, whether it was written, so a
 //! record whose document was refused fails alone (transiently: Lambda gives it back).
 
+pub mod aws;
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -65,7 +65,7 @@ impl Context<'_> {
 
     /// The idempotency store, if any.
     pub(crate) fn store(&self) -> Option<&dyn IdempotencyStore> {
-        self.services.store.as_deref()
+        self.services.store()
     }
 
     /// Route `route`'s target: 0 the default, `n` the `n`th of `ALGORITHMIA_ROUTES`.

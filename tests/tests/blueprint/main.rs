@@ -1,6 +1,7 @@
 //! The blueprint with real components: the handler against `algorithmia-local`
 //! (`handler_server`), with keys in moto's SSM and Secrets Manager (`key_stores`), the
-//! idempotency stores on moto's DynamoDB and in memory (`idempotency`), and the built
+//! idempotency stores on moto's DynamoDB and in memory (`idempotency`), every kind of result
+//! destination written and read back from moto (`destinations`), and the built
 //! `bootstrap` under cargo-lambda's Runtime API emulator with moto's KMS, SSM and Secrets Manager,
 //! end to end (`e2e`) and under injected faults (`soak`).
 //!
@@ -13,6 +14,7 @@
     unreachable_pub
 )]
 
+mod destinations;
 mod e2e;
 mod handler_server;
 mod idempotency;
