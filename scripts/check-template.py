@@ -285,14 +285,10 @@ def expected_policies(p, ids, aws):
                 aws["stream_arn"],
             ),
             allow(
-                [
-                    "dynamodb:DescribeStream",
-                    "dynamodb:GetRecords",
-                    "dynamodb:GetShardIterator",
-                    "dynamodb:ListStreams",
-                ],
+                ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
                 aws["items_stream_arn"],
             ),
+            allow("dynamodb:ListStreams", aws["items_arn"] + "/stream/*"),
             allow(
                 ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                 aws["jobs_arn"],
@@ -392,6 +388,7 @@ def check_stack(moto, template_body, defaults, scenario):
     aws = {
         "log_group_arn": log_group["arn"],
         "stream_arn": stream["StreamDescriptionSummary"]["StreamARN"],
+        "items_arn": items["TableArn"],
         "items_stream_arn": items["LatestStreamArn"],
         "jobs_arn": jobs["QueueArn"],
         "stream_failures_arn": stream_failures["QueueArn"],
