@@ -45,6 +45,21 @@ setup_python() {
     echo "$want" > "$stamp"
   fi
   .venv/bin/python -c "import Algorithmia" || die "the Python client did not install"
+  # SAM CLI and the SAM transform, at the versions requirements-test.txt pins (installed again if
+  # a .venv made from an older list lacks them).
+  local sam_cli sam_translator
+  sam_cli=$(sed -n 's/^aws-sam-cli==//p' requirements-test.txt)
+  sam_translator=$(sed -n 's/^aws-sam-translator==//p' requirements-test.txt)
+  sam_installed() {
+    .venv/bin/sam --version 2>/dev/null | grep -qx "SAM CLI, version $sam_cli" \
+      && .venv/bin/python -c "import samtranslator, sys; sys.exit(samtranslator.__version__ != '$sam_translator')" 2>/dev/null
+  }
+  if ! sam_installed; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+      "aws-sam-cli==$sam_cli" "aws-sam-translator==$sam_translator" \
+      || die "pip could not install aws-sam-cli==$sam_cli and aws-sam-translator==$sam_translator"
+    sam_installed || die "SAM CLI $sam_cli or aws-sam-translator $sam_translator is still missing from .venv"
+  fi
 }
 
 # npm packages in ./node_modules, from package.json and package-lock.json.
