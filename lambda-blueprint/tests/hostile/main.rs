@@ -2,7 +2,8 @@
 //!
 //! What is hostile here: the events Lambda hands the function (any JSON, the recorded events
 //! damaged at any place, batches of intact, damaged and foreign records, records of 6 MB),
-//! DynamoDB images in the stream's wire format, and input templates with the views they render.
+//! DynamoDB images in the stream's wire format, input templates with the views they render, and
+//! route lists and destination ARNs.
 //!
 //! What holds: nothing panics nor hangs; every record of a batch comes out as one record, an
 //! intact one as it does alone; every failure is a clear per-record message of at most
@@ -21,6 +22,7 @@
 mod dynamodb;
 mod events;
 mod malformed;
+mod settings;
 mod templates;
 mod wiring;
 

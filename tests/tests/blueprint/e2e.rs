@@ -68,9 +68,18 @@ async fn every_source_through_the_real_bootstrap_with_a_kms_key() {
 
     // Success from every source.
     for (name, want) in [
-        ("s3-put.json", json!({"records": 3, "succeeded": 3})),
-        ("eventbridge-s3.json", json!({"records": 1, "succeeded": 1})),
-        ("sns.json", json!({"records": 1, "succeeded": 1})),
+        (
+            "s3-put.json",
+            json!({"records": 3, "succeeded": 3, "duplicates": 0, "acknowledged_failures": 0}),
+        ),
+        (
+            "eventbridge-s3.json",
+            json!({"records": 1, "succeeded": 1, "duplicates": 0, "acknowledged_failures": 0}),
+        ),
+        (
+            "sns.json",
+            json!({"records": 1, "succeeded": 1, "duplicates": 0, "acknowledged_failures": 0}),
+        ),
         ("sqs-fifo.json", json!({"batchItemFailures": []})),
         ("dynamodb.json", json!({"batchItemFailures": []})),
         ("kinesis.json", json!({"batchItemFailures": []})),

@@ -321,9 +321,12 @@ async fn a_rotated_secret_is_read_again_once_and_the_batch_succeeds() {
     assert_eq!(reads.load(Ordering::SeqCst), 2, "read again once");
     // The next refusals read once more, find the same key, and report the 401; after that
     // fruitless read, refusals do not read again for a while.
+    // Every record of the batch failed, so the invocation fails, naming both.
     for _ in 0..2 {
-        let answer = invoke(&bp, sqs_batch(2), None).await.unwrap();
-        assert_eq!(answer["batchItemFailures"].as_array().unwrap().len(), 2);
+        let err = invoke(&bp, sqs_batch(2), None).await.unwrap_err();
+        let text = err.message();
+        assert!(text.starts_with("2 of 2 records failed"), "{text}");
+        assert!(text.contains("m0") && text.contains("m1"), "{text}");
         assert_eq!(reads.load(Ordering::SeqCst), 3);
     }
 }

@@ -326,14 +326,15 @@ fn check(
     let succeeded: BTreeSet<usize> = outcome.reported_ok.iter().map(|&(_, s)| s).collect();
     let lost = (0..n).filter(|s| !succeeded.contains(s)).count();
 
-    // Every record reported successful had a successful, answered run in that invocation.
+    // Every record reported successful had a successful, answered run in that invocation or,
+    // skipped as a duplicate, in an earlier one.
     let false_successes = outcome
         .reported_ok
         .iter()
-        .filter(|key| {
-            !runs_in
-                .get(key)
-                .is_some_and(|runs| runs.iter().any(|e| answered(e)))
+        .filter(|&&(invocation, seq)| {
+            !executions
+                .iter()
+                .any(|e| e.seq == seq && e.invocation <= invocation && answered(e))
         })
         .count();
 
@@ -352,26 +353,18 @@ fn check(
             previous.insert(seq, p);
         }
     }
-    let batch_of: HashMap<usize, BTreeSet<usize>> = outcome
-        .batches
-        .iter()
-        .map(|(i, b)| (*i, b.iter().copied().collect()))
-        .collect();
-    let reported: BTreeSet<(usize, usize)> = outcome.reported_ok.iter().copied().collect();
+    // The end of each record's first successful, answered run, on the algorithm's own clock.
+    let mut succeeded_at: HashMap<usize, u64> = HashMap::new();
+    for e in executions.iter().filter(|e| answered(e)) {
+        let at = succeeded_at.entry(e.seq).or_insert(u64::MAX);
+        *at = (*at).min(e.finished);
+    }
     let mut order_violations = 0;
     for e in &executions {
         let Some(&p) = previous.get(&e.seq) else {
             continue;
         };
-        let in_batch = batch_of.get(&e.invocation).is_some_and(|b| b.contains(&p));
-        let fine = if in_batch {
-            reported.contains(&(e.invocation, p))
-                && runs_in
-                    .get(&(e.invocation, p))
-                    .is_some_and(|runs| runs.iter().any(|r| answered(r) && r.finished < e.started))
-        } else {
-            reported.iter().any(|&(i, s)| s == p && i < e.invocation)
-        };
+        let fine = succeeded_at.get(&p).is_some_and(|&at| at < e.started);
         if !fine {
             order_violations += 1;
             if order_violations <= 5 {
@@ -442,6 +435,9 @@ async fn soak_under_faults_loses_nothing_and_keeps_order() {
             ("ALGORITHMIA_CONCURRENCY", "16".into()),
             ("ALGORITHMIA_IDEMPOTENCY_TABLE", table),
             ("ALGORITHMIA_RESULT_DESTINATION", queue_arn),
+            ("ALGORITHMIA_METRICS_NAMESPACE", "Soak".into()),
+            // What LoggingConfig's JSON format sets.
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON".into()),
         ],
     );
     let mut rig = Rig {
@@ -506,6 +502,7 @@ async fn soak_under_faults_loses_nothing_and_keeps_order() {
         logs.contains("invocation"),
         "the logs are captured: {logs:.300}"
     );
+    logs_and_metrics_hold(&logs, rig.invocation.load(Ordering::SeqCst));
     for (what, text) in [("function logs", &logs), ("emulator log", &emulator_log)] {
         assert!(!text.contains(KEY), "the key leaked into the {what}");
     }
@@ -614,4 +611,79 @@ fn sqs_client(moto: &Moto) -> aws_sdk_sqs::Client {
             ))
             .build(),
     )
+}
+
+/// Every log line is JSON; each invocation logged one line with its request id and a cold-start
+/// field (true once), and printed one EMF document whose counts add up.
+fn logs_and_metrics_hold(logs: &str, invocations: usize) {
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {l}"))
+        })
+        .collect();
+    let summaries: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l.pointer("/fields/message").and_then(Value::as_str) == Some("invocation"))
+        .collect();
+    assert_eq!(
+        summaries.len(),
+        invocations,
+        "one summary line per invocation"
+    );
+    let cold: Vec<bool> = summaries
+        .iter()
+        .map(|l| {
+            l.pointer("/fields/cold_start")
+                .and_then(Value::as_bool)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(cold.iter().filter(|&&c| c).count(), 1, "one cold start");
+    assert!(cold[0], "the first invocation is the cold one");
+    assert!(
+        summaries
+            .iter()
+            .all(|l| l.to_string().contains("\"request_id\"")),
+        "every summary names its request id: {}",
+        summaries[0]
+    );
+    let failures: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l.pointer("/fields/message").and_then(Value::as_str) == Some("record failed"))
+        .collect();
+    assert!(
+        !failures.is_empty(),
+        "faults were injected, so records failed"
+    );
+    assert!(
+        failures
+            .iter()
+            .all(|l| l.pointer("/fields/record").is_some())
+    );
+
+    let metrics: Vec<&Value> = lines.iter().filter(|l| l.get("_aws").is_some()).collect();
+    assert_eq!(
+        metrics.len(),
+        invocations,
+        "one EMF document per invocation"
+    );
+    for m in &metrics {
+        assert_eq!(m["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Soak");
+        let n = |name: &str| m[name].as_u64().unwrap();
+        assert_eq!(
+            n("Records"),
+            n("Succeeded") + n("Failed") + n("SkippedDuplicates") + n("Acknowledged"),
+            "{m}"
+        );
+    }
+    let skipped: u64 = metrics
+        .iter()
+        .map(|m| m["SkippedDuplicates"].as_u64().unwrap())
+        .sum();
+    assert!(
+        skipped > 0,
+        "redelivered records that had completed were skipped"
+    );
 }

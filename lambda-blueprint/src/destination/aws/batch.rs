@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::destination::DeliveryError;
 
 /// Attempts per batch: the first call and two more for the entries the service asked us to send
-/// again. With [`backoff`] they add up to a few hundred milliseconds, so a throttled destination
+/// again. With the pauses between them they add up to a few hundred milliseconds, so a throttled destination
 /// costs little of the invocation's time before the record is given back to Lambda.
 pub const ATTEMPTS: u32 = 3;
 
