@@ -1,5 +1,5 @@
-//! The blueprint's `bootstrap` (release build) under a minimal Runtime API served here: time from
-//! process start to the first `/next`, the wall time of a 1,000-record Kinesis batch, peak memory.
+//! A minimal Lambda Runtime API served here, and one run of the release `bootstrap` under it:
+//! time from process start to the first `/next`, the wall time of one batch, peak memory.
 
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -17,6 +17,9 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::proc::{Server, peak_rss_kib, sibling};
+
+/// The function's name (`AWS_LAMBDA_FUNCTION_NAME`), which KMS's `auto` encryption context uses.
+pub(crate) const FUNCTION_NAME: &str = "bench";
 
 #[derive(Default)]
 struct Fake {
@@ -88,6 +91,7 @@ pub(crate) fn kinesis_batch(n: usize, data: &Value) -> Vec<u8> {
             json!({
                 "eventSource": "aws:kinesis",
                 "eventID": format!("shardId-000:{i}"),
+                "eventSourceARN": "arn:aws:kinesis:us-east-1:000000000000:stream/bench",
                 "kinesis": {
                     "partitionKey": format!("key-{i}"),
                     "sequenceNumber": format!("{:020}", i),
@@ -101,12 +105,20 @@ pub(crate) fn kinesis_batch(n: usize, data: &Value) -> Vec<u8> {
     json!({"Records": records}).to_string().into_bytes()
 }
 
-/// Run the release `bootstrap` once against `server` with one event.
+/// The plaintext key source, `ALGORITHMIA_API_KEY` with the key `algorithmia-local` accepts.
+pub(crate) fn plain_key() -> (&'static str, String) {
+    ("ALGORITHMIA_API_KEY", crate::data::KEY.to_owned())
+}
+
+/// Run the release `bootstrap` once against `server` with one event, with `env` (its key source,
+/// and any AWS settings) on top of the Lambda variables; the caller's own `ALGORITHMIA_*` and
+/// `AWS_*` variables are not passed on. An error unless every record of the batch succeeded.
 pub(crate) async fn run_once(
     server: &Server,
     algorithm: &str,
     concurrency: u32,
     event: Vec<u8>,
+    env: &[(&str, String)],
 ) -> Result<BootstrapRun, String> {
     let state = Arc::new(Mutex::new(Fake {
         event: Some(event),
@@ -127,17 +139,26 @@ pub(crate) async fn run_once(
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let serving = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let started = Instant::now();
-    let mut child = Command::new(sibling("algorithmia-blueprint")?)
+    let mut command = Command::new(sibling("algorithmia-blueprint")?);
+    for (var, _) in std::env::vars() {
+        if var.starts_with("ALGORITHMIA_") || var.starts_with("AWS_") {
+            command.env_remove(var);
+        }
+    }
+    command
         .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
-        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("ALGORITHMIA_ALGORITHM", algorithm)
-        .env("ALGORITHMIA_API_KEY", crate::data::KEY)
         .env("ALGORITHMIA_API", &server.base_url)
         .env("ALGORITHMIA_CONCURRENCY", concurrency.to_string())
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn");
+    for (var, value) in env {
+        command.env(var, value);
+    }
+    let started = Instant::now();
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -161,64 +182,4 @@ pub(crate) async fn run_once(
         batch_ms: (answered - sent).as_secs_f64() * 1000.0,
         peak_rss_mib: peak as f64 / 1024.0,
     })
-}
-
-/// The median of several runs of each measure.
-pub(crate) fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
-/// The whole blueprint scenario: `runs` runs of the Delay batch and of the Echo batch.
-pub(crate) async fn run(runs: usize) -> Result<(), String> {
-    let server = Server::start(&[])?;
-    let delay = kinesis_batch(1000, &json!({"ms": 20}));
-    let echo = kinesis_batch(1000, &json!({"hello": "world"}));
-    let mut delay_runs = Vec::new();
-    let mut echo_runs = Vec::new();
-    for _ in 0..runs {
-        delay_runs.push(run_once(&server, "util/Delay", 32, delay.clone()).await?);
-        echo_runs.push(run_once(&server, "util/Echo", 32, echo.clone()).await?);
-    }
-    let size = |path: &str| {
-        std::fs::metadata(path)
-            .map(|m| m.len() as f64 / 1024.0 / 1024.0)
-            .ok()
-    };
-    let native = sibling("algorithmia-blueprint")?;
-    let start = median(
-        delay_runs
-            .iter()
-            .chain(&echo_runs)
-            .map(|r| r.start_to_first_next_ms)
-            .collect(),
-    );
-    let delay_ms = median(delay_runs.iter().map(|r| r.batch_ms).collect());
-    let echo_ms = median(echo_runs.iter().map(|r| r.batch_ms).collect());
-    let peak = delay_runs
-        .iter()
-        .chain(&echo_runs)
-        .map(|r| r.peak_rss_mib)
-        .fold(0.0, f64::max);
-    let ideal = 1000.0 / 32.0 * 20.0;
-    println!("| blueprint measure (median of {runs}) | value | goal |");
-    println!("| --- | --- | --- |");
-    println!("| process start to first /next | {start:.1} ms | |");
-    println!(
-        "| 1,000 Kinesis records, util/Delay 20 ms, concurrency 32 | {delay_ms:.0} ms (ideal {ideal:.0} ms, {:+.1}%) | within 15% |",
-        (delay_ms / ideal - 1.0) * 100.0
-    );
-    println!(
-        "| 1,000 Kinesis records, util/Echo, concurrency 32 | {echo_ms:.0} ms ({:.0} µs a record) | |",
-        echo_ms * 1000.0 / 1000.0
-    );
-    println!("| peak RSS | {peak:.1} MiB | under 40 MiB |");
-    if let Some(mib) = native.to_str().and_then(size) {
-        println!("| release binary, x86_64 | {mib:.1} MiB | |");
-    }
-    let arm = crate::proc::repo_target().join("lambda/algorithmia-blueprint/bootstrap");
-    if let Some(mib) = arm.to_str().and_then(size) {
-        println!("| bootstrap, aarch64 (cargo lambda build --release --arm64) | {mib:.1} MiB | |");
-    }
-    Ok(())
 }

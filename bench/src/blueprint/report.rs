@@ -1,0 +1,148 @@
+//! The blueprint's tables, as BENCHMARKS.md records them.
+
+use serde_json::Value;
+
+use super::runtime::BootstrapRun;
+use super::{CONCURRENCY, RECORDS, median};
+use crate::proc::{repo_target, sibling};
+
+/// One batch measured with idempotency and a result destination off and on.
+pub(crate) struct Workload {
+    /// How the table names it.
+    pub(crate) label: &'static str,
+    /// The algorithm every record calls.
+    pub(crate) algorithm: &'static str,
+    /// A name for its moto resources.
+    pub(crate) slug: &'static str,
+    /// Every record's input.
+    pub(crate) input: Value,
+    /// The runs with neither.
+    pub(crate) off: Vec<BootstrapRun>,
+    /// The runs with the idempotency table and the SQS result destination.
+    pub(crate) on: Vec<BootstrapRun>,
+    /// The results found in the queue after each `on` run.
+    pub(crate) delivered: Vec<usize>,
+}
+
+impl Workload {
+    /// Not measured yet.
+    pub(crate) fn new(
+        label: &'static str,
+        algorithm: &'static str,
+        slug: &'static str,
+        input: Value,
+    ) -> Workload {
+        Workload {
+            label,
+            algorithm,
+            slug,
+            input,
+            off: Vec::new(),
+            on: Vec::new(),
+            delivered: Vec::new(),
+        }
+    }
+
+    fn batch_ms(runs: &[BootstrapRun]) -> f64 {
+        median(runs.iter().map(|r| r.batch_ms).collect())
+    }
+}
+
+/// The cold starts with one key source.
+pub(crate) struct ColdStart {
+    /// How the table names the source.
+    pub(crate) label: &'static str,
+    /// Its variable.
+    pub(crate) variable: &'static str,
+    /// Process start to the first `/next`, each run, in ms.
+    pub(crate) ms: Vec<f64>,
+}
+
+fn peak(runs: &[&BootstrapRun]) -> f64 {
+    runs.iter().map(|r| r.peak_rss_mib).fold(0.0, f64::max)
+}
+
+fn start(runs: &[&BootstrapRun]) -> f64 {
+    median(runs.iter().map(|r| r.start_to_first_next_ms).collect())
+}
+
+/// Print the three tables: today's rows (from the runs with idempotency and results off), the
+/// cost of turning them on, and the cold start by key source.
+pub(crate) fn print(runs: usize, workloads: &[Workload], cold: &[ColdStart]) -> Result<(), String> {
+    let off: Vec<&BootstrapRun> = workloads.iter().flat_map(|w| &w.off).collect();
+    let on: Vec<&BootstrapRun> = workloads.iter().flat_map(|w| &w.on).collect();
+    println!("| blueprint measure (median of {runs}) | value | goal |");
+    println!("| --- | --- | --- |");
+    println!("| process start to first /next | {:.1} ms | |", start(&off));
+    for w in workloads {
+        let ms = Workload::batch_ms(&w.off);
+        if let Some(delay) = w.input.get("ms").and_then(Value::as_f64) {
+            let ideal = RECORDS as f64 / f64::from(CONCURRENCY) * delay;
+            println!(
+                "| {RECORDS} Kinesis records, {}, concurrency {CONCURRENCY} | {ms:.0} ms (ideal {ideal:.0} ms, {:+.1}%) | within 15% |",
+                w.label,
+                (ms / ideal - 1.0) * 100.0
+            );
+        } else {
+            println!(
+                "| {RECORDS} Kinesis records, {}, concurrency {CONCURRENCY} | {ms:.0} ms ({:.0} µs a record) | |",
+                w.label,
+                ms * 1000.0 / RECORDS as f64
+            );
+        }
+    }
+    println!("| peak RSS | {:.1} MiB | under 40 MiB |", peak(&off));
+    let size = |path: std::path::PathBuf| {
+        std::fs::metadata(path)
+            .map(|m| m.len() as f64 / 1024.0 / 1024.0)
+            .ok()
+    };
+    if let Some(mib) = size(sibling("algorithmia-blueprint")?) {
+        println!("| release binary, x86_64 | {mib:.1} MiB | |");
+    }
+    if let Some(mib) = size(repo_target().join("lambda/algorithmia-blueprint/bootstrap")) {
+        println!("| bootstrap, aarch64 (cargo lambda build --release --arm64) | {mib:.1} MiB | |");
+    }
+
+    println!();
+    println!(
+        "| {RECORDS} Kinesis records, concurrency {CONCURRENCY} (median of {runs}, off and on interleaved) | off | on: DynamoDB idempotency table + SQS result destination | added a record (against moto, a Python server on loopback, not AWS) | results in the queue after each on-run |"
+    );
+    println!("| --- | --- | --- | --- | --- |");
+    for w in workloads {
+        let (off_ms, on_ms) = (Workload::batch_ms(&w.off), Workload::batch_ms(&w.on));
+        let counts: Vec<String> = w.delivered.iter().map(usize::to_string).collect();
+        println!(
+            "| {} | {off_ms:.0} ms | {on_ms:.0} ms | {:+.0} µs | {} |",
+            w.label,
+            (on_ms - off_ms) * 1000.0 / RECORDS as f64,
+            counts.join(", ")
+        );
+    }
+    println!(
+        "| process start to first /next | {:.1} ms | {:.1} ms | | |",
+        start(&off),
+        start(&on)
+    );
+    println!(
+        "| peak RSS | {:.1} MiB | {:.1} MiB | | |",
+        peak(&off),
+        peak(&on)
+    );
+
+    println!();
+    println!(
+        "| cold start to first /next, by key source (median of {runs}, interleaved; KMS, SSM and Secrets Manager in moto on loopback) | value | over plaintext |"
+    );
+    println!("| --- | --- | --- |");
+    let plain = cold.first().map(|c| median(c.ms.clone()));
+    for c in cold {
+        let ms = median(c.ms.clone());
+        let over = match plain {
+            Some(p) if c.variable != "ALGORITHMIA_API_KEY" => format!("{:+.1} ms", ms - p),
+            _ => String::new(),
+        };
+        println!("| {} (`{}`) | {ms:.1} ms | {over} |", c.label, c.variable);
+    }
+    Ok(())
+}
