@@ -21,7 +21,7 @@ async fn the_thumbnail_workflow_writes_a_thumbnail_of_the_requested_size() {
     .unwrap();
     assert_eq!(
         report.answer,
-        serde_json::json!({"records": 1, "succeeded": 1})
+        serde_json::json!({"records": 1, "succeeded": 1, "duplicates": 0, "acknowledged_failures": 0})
     );
     assert_eq!(report.dimensions, (200, 150));
     assert_eq!(
@@ -67,7 +67,7 @@ async fn the_speech_workflow_transcribes_the_sample() {
         .unwrap();
     assert_eq!(
         report.answer,
-        serde_json::json!({"records": 1, "succeeded": 1})
+        serde_json::json!({"records": 1, "succeeded": 1, "duplicates": 0, "acknowledged_failures": 0})
     );
     assert_eq!(report.transcript, "hello world");
     assert_eq!(

@@ -152,7 +152,7 @@ async fn thumbnails_of_s3_uploads() {
     assert!(ok, "{text}\n{}", rig.function.logs());
     assert_eq!(
         testkit::first_json(&text).unwrap(),
-        json!({"records": 1, "succeeded": 1})
+        json!({"records": 1, "succeeded": 1, "duplicates": 0, "acknowledged_failures": 0})
     );
     let png = rig.get("thumbnails", "photos/my portrait.jpg.png").await;
     assert_eq!(image::guess_format(&png).unwrap(), image::ImageFormat::Png);
