@@ -8,27 +8,17 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
+use aws_config::SdkConfig;
 use lambda_blueprint::destination::aws::{EVENT_SOURCE, aws_sink, object_key};
 use lambda_blueprint::destination::{DeliveryError, Destination, Document, Sink};
 use serde_json::{Value, json};
 use testkit::Moto;
 
+use crate::{create_id_table, sdk_config};
+
 const ACCOUNT: &str = "123456789012";
 /// More than two SQS, SNS and EventBridge batches; fewer than one Kinesis batch.
 const COUNT: usize = 23;
-
-fn sdk_config(moto: &Moto) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&moto.url)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "testing", "testing", None, None, "test",
-        )))
-        .build()
-}
 
 fn sink_for(arn: &str, config: &SdkConfig) -> std::sync::Arc<dyn Sink> {
     let destination: Destination = arn.parse().unwrap();
@@ -439,33 +429,10 @@ async fn kinesis_records_carry_the_id_as_partition_key() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dynamodb_items_are_keyed_by_id_and_overwritten() {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
     let moto = Moto::start();
     let config = sdk_config(&moto);
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    dynamodb
-        .create_table()
-        .table_name("results")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    create_id_table(&dynamodb, "results").await;
     let sink = sink_for(
         &format!("arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/results"),
         &config,

@@ -7,17 +7,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::future::join_all;
 use lambda_blueprint::idempotency::{
     Begin, Completed, Completion, DynamoDbStore, IdempotencyStore, MAX_STORED_RESULT, MemoryStore,
 };
 use serde_json::json;
 use testkit::Moto;
+
+use crate::create_id_table;
 
 const TTL: Duration = Duration::from_secs(3600);
 
@@ -80,35 +78,10 @@ fn counted_client(moto: &Moto, calls: Calls) -> aws_sdk_dynamodb::Client {
     )
 }
 
-/// A table as the template makes it: partition key `id`, a string.
-async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
-    client
-        .create_table()
-        .table_name(name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
-}
-
 /// A moto with the table `marks`, and a store on it (named by ARN).
 async fn table_store(moto: &Moto) -> (aws_sdk_dynamodb::Client, DynamoDbStore) {
     let client = client(moto);
-    create_table(&client, "marks").await;
+    create_id_table(&client, "marks").await;
     let store = DynamoDbStore::new(
         client.clone(),
         "arn:aws:dynamodb:us-east-1:123456789012:table/marks".into(),
@@ -238,7 +211,7 @@ async fn the_dynamodb_store_behaves_as_the_memory_store_does() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_record_costs_one_put_to_begin_and_a_25th_of_a_batch_write_to_complete() {
     let moto = Moto::start();
-    create_table(&client(&moto), "marks").await;
+    create_id_table(&client(&moto), "marks").await;
     let calls = Calls::default();
     let store = DynamoDbStore::new(counted_client(&moto, calls.clone()), "marks".into(), TTL);
     let keys: Vec<String> = (0..30).map(|i| format!("record-{i}")).collect();

@@ -84,6 +84,46 @@ pub async fn invoke(
     blueprint.handle(LambdaEvent::new(event, context)).await
 }
 
+/// The AWS configuration of clients of `moto`: us-east-1, test credentials.
+pub fn sdk_config(moto: &Moto) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&moto.url)
+        .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(
+            aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test"),
+        ))
+        .build()
+}
+
+/// A table as the template makes its tables: partition key `id`, a string; on demand.
+pub async fn create_id_table(client: &aws_sdk_dynamodb::Client, name: &str) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// A KMS key in moto and ciphertexts of `plaintext`, with and without the function's context.
 pub async fn ciphertexts(moto: &Moto, plaintext: &str) -> (String, String) {
     let config = aws_sdk_kms::Config::builder()

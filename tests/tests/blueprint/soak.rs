@@ -516,40 +516,8 @@ async fn soak_under_faults_loses_nothing_and_keeps_order() {
 /// The idempotency table (partition key `id`, a string) and the results queue in moto: the
 /// table's name, the queue's URL and ARN.
 async fn soak_services(moto: &Moto) -> (String, String, String) {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::builder()
-            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-            .endpoint_url(&moto.url)
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .build(),
-    );
-    dynamodb
-        .create_table()
-        .table_name("soak-idempotency")
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let dynamodb = aws_sdk_dynamodb::Client::new(&crate::sdk_config(moto));
+    crate::create_id_table(&dynamodb, "soak-idempotency").await;
     let sqs = sqs_client(moto);
     let url = sqs
         .create_queue()
@@ -601,16 +569,7 @@ async fn drain(moto: &Moto, queue_url: &str) -> Vec<Value> {
 }
 
 fn sqs_client(moto: &Moto) -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::Config::builder()
-            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
-            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
-            .endpoint_url(&moto.url)
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .build(),
-    )
+    aws_sdk_sqs::Client::new(&crate::sdk_config(moto))
 }
 
 /// Every log line is JSON; each invocation logged one line with its request id and a cold-start
