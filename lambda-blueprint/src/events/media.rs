@@ -66,9 +66,9 @@ pub(crate) fn declared_text(
         Media::Binary => from_base64(text.trim())
             .map(|bytes| Payload::Binary(Bytes::from(bytes)))
             .map_err(|e| {
-                format!(
+                super::clip(format!(
                     "malformed {what}: its content type is {content_type:?}, a binary type, but the body is not base64: {e}"
-                )
+                ))
             }),
     }
 }
@@ -76,6 +76,25 @@ pub(crate) fn declared_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_content_type_is_clipped_in_the_message() {
+        let content_type = "application/x-".repeat(1000);
+        for media in [Media::Binary, Media::Json] {
+            let err = declared_text(
+                "not base64 or JSON!".into(),
+                media,
+                &content_type,
+                "SQS record",
+            )
+            .unwrap_err();
+            assert!(err.len() < 1024, "{} bytes", err.len());
+            assert!(
+                err.starts_with("malformed SQS record: its content type is"),
+                "{err}"
+            );
+        }
+    }
 
     #[test]
     fn media_types_by_their_essence() {
