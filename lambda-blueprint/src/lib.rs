@@ -253,20 +253,18 @@ impl<C: AlgorithmCaller> Blueprint<C> {
             request_id: &context.request_id,
         };
         let span = tracing::info_span!("invocation", request_id = %context.request_id, source);
-        let (outcomes, stats) = {
-            let _entered = span.enter();
+        span.in_scope(|| {
             tracing::debug!(
                 deadline_ms = context.deadline,
                 cold_start,
                 "invocation received"
             );
-            drop(_entered);
-            tracing::Instrument::instrument(
-                pipeline::run(&ctx, &invocation, &self.caller),
-                span.clone(),
-            )
-            .await
-        };
+        });
+        let (outcomes, stats) = tracing::Instrument::instrument(
+            pipeline::run(&ctx, &invocation, &self.caller),
+            span.clone(),
+        )
+        .await;
         let _entered = span.enter();
         for f in outcomes.iter().filter_map(|o| o.as_ref().err()) {
             tracing::warn!(record = %f.id, error_type = f.kind.error_type(), permanence = f.kind.permanence(), error = %f.message, "record failed");

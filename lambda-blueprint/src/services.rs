@@ -13,16 +13,16 @@ use crate::idempotency::{DynamoDbStore, IdempotencyStore};
 /// The services records are settled with: a sink per destination, and the idempotency store.
 #[derive(Clone, Default)]
 pub struct Services {
-    sinks: HashMap<String, Arc<dyn Sink>>,
+    sinks: HashMap<Destination, Arc<dyn Sink>>,
     store: Option<Arc<dyn IdempotencyStore>>,
 }
 
 impl fmt::Debug for Services {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sinks: BTreeMap<&str, String> = self
+        let sinks: BTreeMap<String, String> = self
             .sinks
             .iter()
-            .map(|(k, s)| (k.as_str(), s.describe()))
+            .map(|(k, s)| (k.to_string(), s.describe()))
             .collect();
         f.debug_struct("Services")
             .field("sinks", &sinks)
@@ -39,7 +39,7 @@ impl Services {
 
     /// With `sink` writing to `destination`.
     pub fn with_sink(mut self, destination: &Destination, sink: Arc<dyn Sink>) -> Services {
-        self.sinks.insert(destination.to_string(), sink);
+        self.sinks.insert(destination.clone(), sink);
         self
     }
 
@@ -51,7 +51,7 @@ impl Services {
 
     /// The sink of `destination`.
     pub(crate) fn sink(&self, destination: &Destination) -> Option<&Arc<dyn Sink>> {
-        self.sinks.get(&destination.to_string())
+        self.sinks.get(destination)
     }
 
     /// Whether `destination` has a sink.

@@ -13,7 +13,7 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 /// A destination, parsed from its ARN.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Destination {
     /// `arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/prefix/`: one object per document.
     S3 {

@@ -60,6 +60,22 @@ pub(crate) fn refused(call: &str, code: &str, message: Option<&str>, retry: bool
     }
 }
 
+/// The outcomes of an answer that lists every entry in the order it was sent, each with an
+/// error code (and message) when it was refused (Kinesis `PutRecords`, EventBridge `PutEvents`);
+/// a refused entry is sent again when its code is one of `retryable`.
+pub(crate) fn ordered_outcomes<'a>(
+    call: &str,
+    answers: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
+    retryable: &[&str],
+) -> Vec<EntryOutcome> {
+    answers
+        .map(|(code, message)| match code {
+            None => EntryOutcome::Delivered,
+            Some(code) => refused(call, code, message, retryable.contains(&code)),
+        })
+        .collect()
+}
+
 /// A transient failure with `message`.
 pub(crate) fn transient(message: impl Into<String>) -> DeliveryError {
     DeliveryError {
@@ -331,6 +347,27 @@ mod tests {
         let text = json_text(&body);
         assert!(!text.contains(['\u{fffe}', '\u{ffff}']), "{text}");
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), body);
+    }
+
+    #[test]
+    fn answers_in_order_map_to_their_entries() {
+        let answers = [
+            (None, None),
+            (Some("ThrottlingException"), Some("slow down")),
+            (Some("AccessDenied"), None),
+        ];
+        assert_eq!(
+            ordered_outcomes(
+                "EventBridge PutEvents",
+                answers.into_iter(),
+                &["ThrottlingException"]
+            ),
+            vec![
+                EntryOutcome::Delivered,
+                EntryOutcome::Retry("EventBridge PutEvents: ThrottlingException: slow down".into()),
+                EntryOutcome::Failed("EventBridge PutEvents: AccessDenied".into()),
+            ]
+        );
     }
 
     #[test]

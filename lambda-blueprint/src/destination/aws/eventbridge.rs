@@ -5,7 +5,9 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::batch::{EntryOutcome, Limits, json_text, refused, send_in_batches, within_limits};
+use super::batch::{
+    EntryOutcome, Limits, json_text, ordered_outcomes, send_in_batches, within_limits,
+};
 use super::{region, service_error};
 use crate::destination::{DeliveryError, Document, Sink};
 
@@ -96,19 +98,13 @@ impl EventBridgeSink {
             .await
             .map_err(|e| service_error(LIMITS.call, &e))?;
         // The answer lists the entries in the order they were sent.
-        Ok(out
-            .entries()
-            .iter()
-            .map(|entry| match entry.error_code() {
-                None => EntryOutcome::Delivered,
-                Some(code) => refused(
-                    LIMITS.call,
-                    code,
-                    entry.error_message(),
-                    RETRYABLE.contains(&code),
-                ),
-            })
-            .collect())
+        Ok(ordered_outcomes(
+            LIMITS.call,
+            out.entries()
+                .iter()
+                .map(|e| (e.error_code(), e.error_message())),
+            &RETRYABLE,
+        ))
     }
 }
 

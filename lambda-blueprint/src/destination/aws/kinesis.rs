@@ -5,7 +5,9 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use futures_util::future::BoxFuture;
 
-use super::batch::{EntryOutcome, Limits, json_text, refused, send_in_batches, within_limits};
+use super::batch::{
+    EntryOutcome, Limits, json_text, ordered_outcomes, send_in_batches, within_limits,
+};
 use super::{region, service_error, sha256_hex};
 use crate::destination::{DeliveryError, Document, Sink};
 
@@ -79,19 +81,13 @@ impl KinesisSink {
             .await
             .map_err(|e| service_error(LIMITS.call, &e))?;
         // The answer lists the records in the order they were sent.
-        Ok(out
-            .records()
-            .iter()
-            .map(|record| match record.error_code() {
-                None => EntryOutcome::Delivered,
-                Some(code) => refused(
-                    LIMITS.call,
-                    code,
-                    record.error_message(),
-                    RETRYABLE.contains(&code),
-                ),
-            })
-            .collect())
+        Ok(ordered_outcomes(
+            LIMITS.call,
+            out.records()
+                .iter()
+                .map(|r| (r.error_code(), r.error_message())),
+            &RETRYABLE,
+        ))
     }
 }
 
