@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 require_rust_tools >/dev/null
-cargo run --quiet --locked -p examples --bin dynamodb-predict -- "$@"
+bin_dir=$(examples_bin_dir)
+exec "$bin_dir/dynamodb-predict" "$@"

@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 require_rust_tools >/dev/null
 setup_python >/dev/null
-cargo run --quiet --locked -p examples --bin speech-to-text -- "$@"
+bin_dir=$(examples_bin_dir)
+exec "$bin_dir/speech-to-text" "$@"

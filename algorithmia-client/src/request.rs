@@ -117,6 +117,9 @@ impl Client {
         let span = tracing::Span::current();
         let policy = &self.inner.retry;
         let mut attempt = 0;
+        // The last retried outcome (the server's answer or the transport failure): what the
+        // caller gets when the deadline cuts the retries short, rather than a bare timeout.
+        let mut last_outcome: Option<Result<reqwest::Response>> = None;
         loop {
             attempt += 1;
             span.record("attempt", attempt);
@@ -126,6 +129,9 @@ impl Client {
             let started = Instant::now();
             let Some(timeout) = attempt_timeout(request.timeout, request.deadline, started) else {
                 tracing::debug!(attempt, "no time left before the deadline");
+                if let Some(outcome) = last_outcome {
+                    return outcome;
+                }
                 return Err(Error::deadline_passed(
                     &request.method,
                     &request.url,
@@ -166,10 +172,21 @@ impl Client {
                         delay_ms = delay.as_millis() as u64,
                         "retrying"
                     );
+                    last_outcome = Some(Ok(response));
                     delay
                 }
                 Err(error) => {
                     let kind = TransportKind::of(&error);
+                    let out_of_time = request.deadline.is_some_and(|d| Instant::now() >= d);
+                    if kind == TransportKind::Timeout && out_of_time {
+                        if let Some(outcome) = last_outcome {
+                            tracing::debug!(
+                                attempt,
+                                "cut by the deadline; the last outcome stands"
+                            );
+                            return outcome;
+                        }
+                    }
                     let delay = policy.backoff(attempt);
                     if !request.class.retries_transport(kind)
                         || last_attempt
@@ -190,6 +207,13 @@ impl Client {
                         delay_ms = delay.as_millis() as u64,
                         "request failed; retrying"
                     );
+                    last_outcome = Some(Err(Error::transport_failure(
+                        &request.method,
+                        &request.url,
+                        error,
+                        attempt,
+                        request.request_id.as_ref(),
+                    )));
                     delay
                 }
             };

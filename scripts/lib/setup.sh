@@ -1,7 +1,8 @@
 # Shared set-up for the scripts: logging, and installing what the tests and workflows need.
 # Sourced, not run.
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step with the seconds since the script started, so a slow step shows in CI's log.
+step() { printf '\n==> [%ss] %s\n' "$SECONDS" "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # The Rust toolchain with rustfmt and clippy. rustup can only add components where it can reach its
@@ -13,6 +14,20 @@ require_rust_tools() {
   cargo clippy --version >/dev/null 2>&1 || rustup component add clippy >/dev/null 2>&1 \
     || die "clippy is missing and could not be installed (rustup component add clippy)"
   cargo --version
+}
+
+# Build the examples' programs (thumbnail, speech-to-text, dynamodb-predict) exactly as the test
+# command builds them, and print the directory that holds them. Cargo builds a package's binaries
+# for its integration tests, and the same flags resolve the same features for every dependency,
+# so the workflows and a test run share one build; a plain `cargo run -p examples` resolves
+# features without the dev-dependencies and would rebuild most of the tree.
+examples_bin_dir() {
+  cargo test --quiet --locked --workspace --all-features --no-run --test smoke >&2
+  local target_dir
+  target_dir=$(cargo metadata --no-deps --format-version 1 --locked \
+    | grep -o '"target_directory":"[^"]*"' | cut -d'"' -f4)
+  [ -n "$target_dir" ] || die "cargo metadata named no target directory"
+  printf '%s/debug\n' "$target_dir"
 }
 
 # Install Debian packages when a tool is missing (CI machines run as root with apt).

@@ -9,8 +9,14 @@ use crate::{capture, repo_root};
 
 /// A binary of this workspace, built now by cargo (quick when it is fresh) into the target
 /// directory and profile of the running test, which cargo does not do for another package's
-/// binaries. It is built with `--all-features`, as `scripts/test.sh` builds the workspace, so
-/// that a workspace test run finds it fresh. Panics with cargo's reason when the build fails.
+/// binaries. Panics with cargo's reason when the build fails.
+///
+/// It is built as `scripts/test.sh`'s `cargo test --workspace --all-features` builds it: cargo
+/// builds a package's binaries for its integration tests, so building one of `package`'s
+/// integration tests with the same flags yields the very same units (the same features for
+/// every dependency), and a workspace test run finds them fresh. A plain `cargo build -p`
+/// resolves features without the dev-dependencies and would rebuild tokio and everything above
+/// it, minutes on a small machine.
 pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe()
         .unwrap_or_else(|e| panic!("cannot locate the running test binary: {e}"));
@@ -20,22 +26,28 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         .and_then(Path::parent)
         .unwrap_or_else(|| panic!("{} is not inside a cargo target directory", exe.display()));
     let target_dir = profile_dir.parent().unwrap_or(profile_dir);
-    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") | None => "dev",
-        Some(other) => other,
-    };
+    let test = integration_test(package);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(&cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--all-features",
-            "--package",
-            package,
-            "--bin",
-            bin,
-        ])
-        .args(["--profile", profile])
+    let mut command = Command::new(&cargo);
+    command.args([
+        "test",
+        "--no-run",
+        "--quiet",
+        "--workspace",
+        "--all-features",
+        "--test",
+        &test,
+    ]);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => {}
+        Some("release") => {
+            command.arg("--release");
+        }
+        Some(other) => {
+            command.args(["--profile", other]);
+        }
+    }
+    let out = command
         .arg("--target-dir")
         .arg(target_dir)
         .current_dir(repo_root())
@@ -44,7 +56,7 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("could not run {}: {e}", Path::new(&cargo).display()));
     assert!(
         out.status.success(),
-        "cargo build -p {package} --bin {bin} failed:\n{}",
+        "building {package}'s {bin} (cargo test --no-run --test {test}) failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let path = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
@@ -54,6 +66,31 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// The name of one of `package`'s integration tests (`tests/NAME.rs` or `tests/NAME/main.rs`),
+/// the first by name; panics when it has none, since then cargo builds none of its binaries.
+fn integration_test(package: &str) -> String {
+    let dir = repo_root().join(package).join("tests");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            if path.is_dir() {
+                path.join("main.rs").is_file().then_some(())?;
+                Some(path.file_name()?.to_str()?.to_owned())
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                Some(path.file_stem()?.to_str()?.to_owned())
+            } else {
+                None
+            }
+        })
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("{package} has no integration test under {}", dir.display()))
 }
 
 /// A started `algorithmia-local` binary on a free loopback port, killed when dropped.
