@@ -178,14 +178,12 @@ impl Client {
                 Err(error) => {
                     let kind = TransportKind::of(&error);
                     let out_of_time = request.deadline.is_some_and(|d| Instant::now() >= d);
-                    if kind == TransportKind::Timeout && out_of_time {
-                        if let Some(outcome) = last_outcome {
-                            tracing::debug!(
-                                attempt,
-                                "cut by the deadline; the last outcome stands"
-                            );
-                            return outcome;
-                        }
+                    if kind == TransportKind::Timeout
+                        && out_of_time
+                        && let Some(outcome) = last_outcome
+                    {
+                        tracing::debug!(attempt, "cut by the deadline; the last outcome stands");
+                        return outcome;
                     }
                     let delay = policy.backoff(attempt);
                     if !request.class.retries_transport(kind)
