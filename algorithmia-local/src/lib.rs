@@ -37,6 +37,7 @@ mod data;
 mod error;
 pub mod faults;
 mod server;
+mod store;
 
 pub use algo::{
     AdkAlgorithm, AlgoResult, AlgorithmDef, BoxFuture, FIFO_PATH, Input, Output, PublishedVersion,
