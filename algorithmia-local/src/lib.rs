@@ -36,8 +36,10 @@ mod context;
 mod data;
 mod error;
 pub mod faults;
+mod platform;
 mod server;
 mod store;
+mod template;
 
 pub use algo::{
     AdkAlgorithm, AlgoResult, AlgorithmDef, BoxFuture, FIFO_PATH, Input, Output, PublishedVersion,

@@ -2,6 +2,7 @@
 
 pub(crate) mod adk;
 pub(crate) mod builtins;
+pub(crate) mod hosted;
 #[cfg(feature = "workflow-algorithms")]
 mod predict;
 mod registry;
@@ -20,7 +21,7 @@ use crate::error::AlgoError;
 
 pub use adk::{AdkAlgorithm, FIFO_PATH};
 pub use registry::{AlgorithmDef, PublishedVersion, Visibility};
-pub(crate) use registry::{Registry, ResolveError};
+pub(crate) use registry::{Registry, ResolveError, Resolved};
 
 /// An algorithm's input, decided by the request's `Content-Type`.
 #[derive(Debug, Clone, PartialEq)]

@@ -121,6 +121,9 @@ pub(crate) struct Hosted {
 pub(crate) struct Resolved {
     pub(crate) reference: AlgoRef,
     pub(crate) handler: Handler,
+    /// The store's id of an algorithm created through the management API; `None` for
+    /// algorithms registered with the server.
+    pub(crate) algorithm_id: Option<String>,
 }
 
 /// Why a reference does not resolve.
@@ -258,6 +261,7 @@ impl Registry {
                 .clone()
                 .with_version(Some(Version::Exact(a, b, c))),
             handler: Arc::clone(&hosted.handler),
+            algorithm_id: None,
         })
     }
 }

@@ -50,41 +50,65 @@ impl Keys {
     /// The user behind a request's `Authorization` header: `Simple <key>`, `Bearer <key>` or a
     /// bare key.
     pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<String, AppError> {
-        let unauthorized =
-            |message: &str| AppError::new(axum::http::StatusCode::UNAUTHORIZED, message).code(2002);
-        let value = headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| {
-                unauthorized("authorization required: send Authorization: Simple <api key>")
-            })?
-            .to_str()
-            .map_err(|_| unauthorized("Unknown or invalid API key"))?
-            .trim();
-        let key = match value.split_once(char::is_whitespace) {
-            Some((scheme, rest))
-                if scheme.eq_ignore_ascii_case("simple")
-                    || scheme.eq_ignore_ascii_case("bearer") =>
-            {
-                rest.trim()
-            }
-            None if value.eq_ignore_ascii_case("simple")
-                || value.eq_ignore_ascii_case("bearer") =>
-            {
-                ""
-            }
-            _ => value,
-        };
-        if key.is_empty() {
-            return Err(unauthorized("Unknown or invalid API key"));
-        }
+        let key = presented_key(headers)?;
         if self.is_open() {
             return Ok(DEFAULT_USER.to_owned());
         }
-        self.users
-            .get(key)
-            .cloned()
-            .ok_or_else(|| unauthorized("Unknown or invalid API key"))
+        self.users.get(key).cloned().ok_or_else(unknown_key)
     }
+
+    /// The user of a configured key, if it is one.
+    fn user_of(&self, key: &str) -> Option<&str> {
+        self.users.get(key).map(String::as_str)
+    }
+}
+
+fn unauthorized(message: &str) -> AppError {
+    AppError::new(axum::http::StatusCode::UNAUTHORIZED, message).code(2002)
+}
+
+fn unknown_key() -> AppError {
+    unauthorized("Unknown or invalid API key")
+}
+
+/// The key a request presents in `Authorization`: `Simple <key>`, `Bearer <key>` or bare.
+fn presented_key(headers: &HeaderMap) -> Result<&str, AppError> {
+    let value = headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| unauthorized("authorization required: send Authorization: Simple <api key>"))?
+        .to_str()
+        .map_err(|_| unknown_key())?
+        .trim();
+    let key = match value.split_once(char::is_whitespace) {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("simple") || scheme.eq_ignore_ascii_case("bearer") =>
+        {
+            rest.trim()
+        }
+        None if value.eq_ignore_ascii_case("simple") || value.eq_ignore_ascii_case("bearer") => "",
+        _ => value,
+    };
+    if key.is_empty() {
+        return Err(unknown_key());
+    }
+    Ok(key)
+}
+
+/// The user behind a request: a configured key, or (in a server with keys) one the state
+/// database knows; any non-empty key is `local` in a server without keys.
+fn caller_of(state: &AppState, headers: &HeaderMap) -> Result<String, AppError> {
+    let key = presented_key(headers)?;
+    if state.keys.is_open() {
+        return Ok(DEFAULT_USER.to_owned());
+    }
+    if let Some(user) = state.keys.user_of(key) {
+        return Ok(user.to_owned());
+    }
+    state
+        .store
+        .user_of_key(key)
+        .map_err(AppError::internal)?
+        .ok_or_else(unknown_key)
 }
 
 /// The authenticated user behind a request. A handler that takes a `Caller` runs only for a
@@ -102,7 +126,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let user = state.keys.authenticate(&parts.headers)?;
+        let user = caller_of(state, &parts.headers)?;
         Ok(Caller { user })
     }
 }

@@ -21,6 +21,8 @@ use crate::algo::Registry;
 use crate::data::Storage;
 use crate::error::AppError;
 use crate::faults::{self, FaultPlan};
+use crate::platform::{BuildQueue, Launcher};
+use crate::store::Store;
 pub use auth::DEFAULT_USER;
 pub(crate) use auth::Keys;
 pub(crate) use call::Executions;
@@ -46,6 +48,12 @@ pub struct AppState {
     pub(crate) executions: Option<Arc<Executions>>,
     /// Faults to inject, when asked for.
     pub(crate) faults: Option<Arc<FaultPlan>>,
+    /// Accounts, algorithms, builds, secrets, errors and insights (`state.db`).
+    pub(crate) store: Arc<Store>,
+    /// Runs algorithms created through the management API.
+    pub(crate) launcher: Arc<dyn Launcher>,
+    /// Builds them.
+    pub(crate) builds: Arc<dyn BuildQueue>,
 }
 
 impl fmt::Debug for AppState {
@@ -53,6 +61,7 @@ impl fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("keys", &self.keys)
             .field("storage", &self.storage)
+            .field("store", &self.store)
             .field("page_size", &self.page_size)
             .field("counts_executions", &self.executions.is_some())
             .field("injects_faults", &self.faults.is_some())

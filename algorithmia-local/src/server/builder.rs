@@ -6,6 +6,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use algorithmia_client::wire;
@@ -15,6 +16,7 @@ use super::{ServerHandle, StartError, handle};
 use crate::algo::{AdkAlgorithm, AlgorithmDef};
 use crate::api::AppState;
 use crate::faults::FaultSpec;
+use crate::platform::{BuildQueue, Launcher, NoBuilder, NoRuntime};
 
 /// How long a connection may take to send a request head, unless set
 /// ([`LocalServerBuilder::header_read_timeout`]).
@@ -44,6 +46,9 @@ impl LocalServer {
             faults: None,
             count_executions: false,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            organizations: Vec::new(),
+            launcher: Arc::new(NoRuntime),
+            build_queue: Arc::new(NoBuilder),
         }
     }
 }
@@ -66,6 +71,9 @@ pub struct LocalServerBuilder {
     pub(super) faults: Option<FaultSpec>,
     pub(super) count_executions: bool,
     pub(super) header_read_timeout: Duration,
+    pub(super) organizations: Vec<(String, Vec<String>)>,
+    pub(super) launcher: Arc<dyn Launcher>,
+    pub(super) build_queue: Arc<dyn BuildQueue>,
 }
 
 impl std::fmt::Debug for LocalServerBuilder {
@@ -84,6 +92,7 @@ impl std::fmt::Debug for LocalServerBuilder {
             .field("builtins", &self.builtins)
             .field("algorithms", &self.algorithms)
             .field("header_read_timeout", &self.header_read_timeout)
+            .field("organizations", &self.organizations)
             .finish_non_exhaustive()
     }
 }
@@ -105,6 +114,33 @@ impl LocalServerBuilder {
     /// Accept `key` as `user`. Once any key is given, only given keys are accepted.
     pub fn api_key(mut self, key: impl Into<String>, user: impl Into<String>) -> Self {
         self.keys.push((key.into(), user.into()));
+        self
+    }
+
+    /// Create organisation `org` (in the state database, if missing) with these members (users
+    /// created as needed): they may manage the algorithms the organisation owns.
+    pub fn organization<I, S>(mut self, org: impl Into<String>, members: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.organizations
+            .push((org.into(), members.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// Run algorithms created through the management API with `launcher` (by default every
+    /// such call answers 503: no runtime).
+    #[allow(dead_code)] // The seam the worker pool plugs into.
+    pub(crate) fn launcher(mut self, launcher: Arc<dyn Launcher>) -> Self {
+        self.launcher = launcher;
+        self
+    }
+
+    /// Build algorithms with `queue` (by default every compile answers 503: no builder).
+    #[allow(dead_code)] // The seam the builder plugs into.
+    pub(crate) fn build_queue(mut self, queue: Arc<dyn BuildQueue>) -> Self {
+        self.build_queue = queue;
         self
     }
 

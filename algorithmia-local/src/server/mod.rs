@@ -34,6 +34,15 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The state database could not be opened or migrated (for one, it was written by a newer
+    /// server).
+    #[error("could not open the state database {path}: {message}")]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// An option is invalid.
     #[error("invalid configuration: {0}")]
     Config(String),

@@ -2,7 +2,7 @@
 //! needs, checked and built before anything is served.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use crate::api::{AppState, DEFAULT_USER, Executions, Keys};
 use crate::data::store::{S3Credentials, UploadLimits};
 use crate::data::{DataDir, Storage};
 use crate::faults::FaultPlan;
+use crate::store::Store;
 
 /// A built state, and what serving it on a socket takes besides.
 pub(super) struct Setup {
@@ -69,6 +70,7 @@ impl LocalServerBuilder {
             }
         })?;
 
+        let store = open_store(&root, &self.keys, &self.organizations)?;
         let (api_key, user) = match keys.first_key() {
             Some((key, user)) => (key.to_owned(), user.to_owned()),
             None => {
@@ -111,6 +113,9 @@ impl LocalServerBuilder {
                 .count_executions
                 .then(|| Arc::new(Executions::default())),
             faults: self.faults.map(|spec| Arc::new(FaultPlan::new(spec))),
+            store: Arc::new(store),
+            launcher: self.launcher,
+            builds: self.build_queue,
         };
         Ok(Setup {
             state,
@@ -120,6 +125,44 @@ impl LocalServerBuilder {
             data_dir: root,
         })
     }
+}
+
+/// Open `state.db` in `root`, and record the configured keys (hashed), their users, the
+/// default user and the organisations.
+fn open_store(
+    root: &Path,
+    keys: &[(String, String)],
+    organizations: &[(String, Vec<String>)],
+) -> Result<Store, StartError> {
+    let path = root.join(crate::store::STATE_FILE);
+    let failed = |e: crate::store::StoreError| StartError::Database {
+        path: path.clone(),
+        message: e.to_string(),
+    };
+    let store = Store::open(&path).map_err(failed)?;
+    store.ensure_account(DEFAULT_USER, "user").map_err(failed)?;
+    for (key, user) in keys {
+        store.upsert_key(key, user).map_err(failed)?;
+    }
+    for (org, members) in organizations {
+        if org.is_empty() || members.iter().any(String::is_empty) {
+            return Err(StartError::Config(
+                "organisation and member names cannot be empty".into(),
+            ));
+        }
+        if let Some(account) = store.account(org).map_err(failed)? {
+            if account.kind != "org" {
+                return Err(StartError::Config(format!(
+                    "{org:?} is a user, not an organisation"
+                )));
+            }
+        }
+        store.ensure_account(org, "org").map_err(failed)?;
+        for member in members {
+            store.add_member(org, member).map_err(failed)?;
+        }
+    }
+    Ok(store)
 }
 
 /// The accepted keys, each with its user; neither may be empty.

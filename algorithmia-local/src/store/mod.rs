@@ -13,6 +13,7 @@ mod records;
 mod schema;
 mod secrets;
 
+pub(crate) use activity::truncate_utf8;
 pub(crate) use secrets::NewSecret;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! `POST /v1/algo/{owner}/{name}[/{version}]`: run a hosted algorithm and answer as the API does.
 
 mod executions;
+mod hosted;
 mod request;
 
 use std::sync::Arc;
@@ -20,7 +21,8 @@ use http_body_util::BodyExt;
 
 use super::AppState;
 use super::auth::Caller;
-use crate::algo::{Handler, Input, Output, ResolveError};
+use crate::algo::{Handler, Input, Output};
+use hosted::FailureLog;
 use crate::context::Context;
 use crate::error::{AlgoError, AppError};
 pub(crate) use executions::{Executions, executions};
@@ -39,22 +41,12 @@ pub(super) async fn call(
     let options = parse_options(&query, state.default_timeout)?;
     let body = read_body(body, state.max_input_bytes, state.body_timeout).await?;
     let input = input_from(&headers, body)?;
-    let resolved = state.registry.resolve(&reference).map_err(|e| {
-        let algorithm = reference.clone().with_version(None);
-        match e {
-            ResolveError::UnknownAlgorithm => {
-                AppError::not_found(format!("algorithm algo://{algorithm} not found")).code(1000)
-            }
-            ResolveError::UnknownVersion(version) => AppError::not_found(format!(
-                "algorithm algo://{algorithm} has no version {version}"
-            ))
-            .code(1000),
-        }
-    })?;
+    let resolved = hosted::resolve(&state, &user, &reference).await?;
     let request_id = request_id_of(&headers);
     if let Some(executions) = &state.executions {
         executions.record(&request_id);
     }
+    let failures = FailureLog::new(&state, &resolved, &user, &request_id, &input);
     let context = Context::new(
         Arc::clone(&state.storage),
         user,
@@ -64,7 +56,12 @@ pub(super) async fn call(
     tracing::info!(algorithm = %resolved.reference, %request_id, "call");
 
     if options.output == OutputMode::Void {
-        tokio::spawn(run(resolved.handler, input, context, options.timeout));
+        let work = run(resolved.handler, input, context, options.timeout);
+        tokio::spawn(async move {
+            if let (Err(error), Some(log)) = (work.await, failures) {
+                log.record(&error).await;
+            }
+        });
         return Ok(axum::Json(AsyncEnvelope {
             async_protocol: AsyncProtocol::Name("void".into()),
             request_id,
@@ -74,6 +71,9 @@ pub(super) async fn call(
 
     let started = Instant::now();
     let result = run(resolved.handler, input, context.clone(), options.timeout).await;
+    if let (Err(error), Some(log)) = (&result, failures) {
+        log.record(error).await;
+    }
     let metadata = Metadata {
         duration: Some(started.elapsed().as_secs_f64()),
         stdout: options.stdout.then(|| context.take_stdout()),
