@@ -38,6 +38,7 @@ mod error;
 pub mod faults;
 mod platform;
 mod server;
+mod state;
 mod store;
 mod template;
 
@@ -50,6 +51,7 @@ pub use context::Context;
 pub use data::{ACL_MY_ALGORITHMS, ACL_PUBLIC, DataApi, DataEntry, DataError};
 pub use error::AlgoError;
 pub use faults::{FaultKind, FaultSpec, FaultSpecError, FaultStats};
+pub use state::{StateError, StateStore};
 pub use server::{
     DEFAULT_HEADER_READ_TIMEOUT, LocalServer, LocalServerBuilder, ServerHandle, StartError,
 };

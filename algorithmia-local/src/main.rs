@@ -23,6 +23,10 @@ struct Args {
     /// An accepted API key, optionally with its user (default user `local`). Repeatable.
     #[arg(long = "api-key", value_name = "KEY[:USER]")]
     api_keys: Vec<String>,
+    /// An organisation and its members, e.g. `acme=alice,bob`: members manage the algorithms
+    /// the organisation owns. Repeatable.
+    #[arg(long = "org", value_name = "ORG=USER[,USER...]")]
+    organizations: Vec<String>,
     /// Back a connector with an S3-compatible endpoint, e.g. s3=http://127.0.0.1:5000. Repeatable.
     #[arg(long = "connector", value_name = "NAME=URL")]
     connectors: Vec<String>,
@@ -90,6 +94,12 @@ fn run(args: Args) -> Result<(), String> {
     for entry in keys {
         let (key, user) = entry.split_once(':').unwrap_or((entry, DEFAULT_USER));
         builder = builder.api_key(key, user);
+    }
+    for entry in &args.organizations {
+        let (org, members) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--org {entry:?} is not ORG=USER[,USER...]"))?;
+        builder = builder.organization(org, members.split(',').map(str::trim));
     }
     for entry in &args.connectors {
         let (name, target) = entry

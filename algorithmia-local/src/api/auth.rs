@@ -56,11 +56,6 @@ impl Keys {
         }
         self.users.get(key).cloned().ok_or_else(unknown_key)
     }
-
-    /// The user of a configured key, if it is one.
-    fn user_of(&self, key: &str) -> Option<&str> {
-        self.users.get(key).map(String::as_str)
-    }
 }
 
 fn unauthorized(message: &str) -> AppError {
@@ -96,19 +91,18 @@ fn presented_key(headers: &HeaderMap) -> Result<&str, AppError> {
 
 /// The user behind a request: a configured key, or (in a server with keys) one the state
 /// database knows; any non-empty key is `local` in a server without keys.
-fn caller_of(state: &AppState, headers: &HeaderMap) -> Result<String, AppError> {
-    let key = presented_key(headers)?;
-    if state.keys.is_open() {
-        return Ok(DEFAULT_USER.to_owned());
+pub(crate) fn caller_of(state: &AppState, headers: &HeaderMap) -> Result<String, AppError> {
+    match state.keys.authenticate(headers) {
+        Ok(user) => Ok(user),
+        Err(refused) => {
+            let key = presented_key(headers)?;
+            state
+                .store
+                .user_of_key(key)
+                .map_err(AppError::internal)?
+                .ok_or(refused)
+        }
     }
-    if let Some(user) = state.keys.user_of(key) {
-        return Ok(user.to_owned());
-    }
-    state
-        .store
-        .user_of_key(key)
-        .map_err(AppError::internal)?
-        .ok_or_else(unknown_key)
 }
 
 /// The authenticated user behind a request. A handler that takes a `Caller` runs only for a

@@ -6,7 +6,7 @@
 mod auth;
 mod call;
 mod data;
-mod versions;
+mod manage;
 
 use std::fmt;
 use std::sync::Arc;
@@ -86,9 +86,29 @@ pub fn app(state: AppState) -> Router {
     let faults = state.faults.clone();
     let router = Router::new()
         .route("/v1/algo/{*rest}", post(call::call))
+        .route("/v1/algorithms/{*rest}", any(manage::algorithms))
+        .route("/v1/users/{name}", get(manage::user))
+        .route("/v1/users/{name}/algorithms", get(manage::user_algorithms))
+        .route("/v1/users/{name}/errors", get(manage::user_errors))
+        .route("/v1/organizations/{org}", get(manage::organization))
         .route(
-            "/v1/algorithms/{owner}/{name}/versions",
-            get(versions::versions),
+            "/v1/organizations/{org}/members",
+            get(manage::organization_members),
+        )
+        .route("/v1/secret-provider", get(manage::secret_providers))
+        .route("/v1/insights", post(manage::post_insights))
+        .route("/v1/local/insights", get(manage::list_insights))
+        .route(
+            "/v1/algorithm-environments/edge/languages",
+            get(manage::languages),
+        )
+        .route(
+            "/v1/algorithm-environments/edge/languages/{language}/environments",
+            get(manage::environments),
+        )
+        .route(
+            "/v1/algorithm-environments/edge/environment-specifications/{id}/template",
+            get(manage::template),
         )
         .route("/v1/connector/{*rest}", any(data::handle))
         .route("/v1/data", any(data::handle))

@@ -127,6 +127,7 @@ impl Store {
     }
 
     /// The newest build of an algorithm that succeeded.
+    #[allow(dead_code)] // For the builder and the runtimes, which the lead wires in.
     pub(crate) fn latest_successful_build(
         &self,
         algorithm_id: &str,
