@@ -94,3 +94,86 @@ impl FailureLog {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+
+    use crate::algo::Handler;
+    use crate::error::{AlgoError, AppError};
+    use crate::platform::Launcher;
+    use crate::store::AlgorithmRecord;
+
+    /// A runtime whose algorithm always raises.
+    struct Failing;
+
+    impl Launcher for Failing {
+        fn runner(&self, _: &AlgorithmRecord, git_hash: &str) -> Result<Handler, AppError> {
+            let hash = git_hash.to_owned();
+            Ok(Arc::new(move |_input, _ctx| {
+                let hash = hash.clone();
+                Box::pin(async move { Err(AlgoError::input(format!("bad input for {hash}"))) })
+            }))
+        }
+    }
+
+    async fn send(app: &axum::Router, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("Authorization", "Simple simA")
+            .header("Content-Type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_stored_algorithms_exception_goes_to_its_errors_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = crate::LocalServer::builder()
+            .data_dir(dir.path())
+            .api_key("simA", "alice")
+            .launcher(Arc::new(Failing))
+            .build_state()
+            .unwrap();
+        let store = Arc::clone(&state.store);
+        let app = crate::app(state);
+        let (status, created) = send(&app, "POST", "/v1/algorithms/alice", json!({"name": "Fails"})).await;
+        assert_eq!(status, 201);
+        let id = created["id"].as_str().unwrap().to_owned();
+        let commit = "ab".repeat(20);
+        let build = store.create_build(&id, &commit).unwrap();
+        store
+            .finish_build(&build.build_id, crate::store::BuildStatus::Succeeded, "")
+            .unwrap();
+
+        let long_input = "x".repeat(10_000);
+        let (status, answer) =
+            send(&app, "POST", &format!("/v1/algo/alice/Fails/{commit}"), json!(long_input)).await;
+        assert_eq!(status, 200);
+        assert_eq!(answer["error"]["error_type"], "InputError");
+
+        let (status, errors) = send(&app, "GET", "/v1/algorithms/alice/Fails/errors", json!(null)).await;
+        assert_eq!(status, 200);
+        let entry = &errors[0];
+        assert_eq!(entry["error"], format!("bad input for {commit}"));
+        assert_eq!(entry["error_type"], "InputError");
+        assert_eq!(entry["username"], "alice");
+        assert_eq!(entry["algoname"], "alice/Fails");
+        assert_eq!(entry["algoversion"], commit);
+        assert_eq!(entry["request_id"], answer["metadata"]["request_id"]);
+        assert_eq!(entry["input"].as_str().unwrap().len(), crate::store::MAX_ERROR_INPUT);
+        let (_, by_user) = send(&app, "GET", "/v1/users/alice/errors", json!(null)).await;
+        assert_eq!(by_user.as_array().unwrap().len(), 1);
+    }
+}
