@@ -112,9 +112,9 @@ pub(super) fn store_error(error: StoreError) -> AppError {
     }
 }
 
-/// 404, code 1000.
+/// 404, code 1000. The official Python client's `exists()` looks for "No such algorithm".
 pub(super) fn unknown_algorithm(what: &str) -> AppError {
-    AppError::not_found(format!("algorithm {what} not found")).code(1000)
+    AppError::not_found(format!("No such algorithm: {what}")).code(1000)
 }
 
 /// 403, code 2001.
