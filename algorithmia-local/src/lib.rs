@@ -51,10 +51,10 @@ pub use context::Context;
 pub use data::{ACL_MY_ALGORITHMS, ACL_PUBLIC, DataApi, DataEntry, DataError};
 pub use error::AlgoError;
 pub use faults::{FaultKind, FaultSpec, FaultSpecError, FaultStats};
-pub use state::{StateError, StateStore};
 pub use server::{
     DEFAULT_HEADER_READ_TIMEOUT, LocalServer, LocalServerBuilder, ServerHandle, StartError,
 };
+pub use state::{StateError, StateStore};
 
 // The workspace README's examples compile here, where both crates are in scope.
 #[cfg(doctest)]

@@ -44,7 +44,9 @@ pub struct StateStore {
 
 impl fmt::Debug for StateStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StateStore").field("store", &self.store).finish()
+        f.debug_struct("StateStore")
+            .field("store", &self.store)
+            .finish()
     }
 }
 
@@ -58,7 +60,12 @@ impl StateStore {
 
     /// Record a build of `owner/name` at `commit` (a 40-character git hash), in progress, and
     /// return its id.
-    pub fn create_build(&self, owner: &str, name: &str, commit: &str) -> Result<String, StateError> {
+    pub fn create_build(
+        &self,
+        owner: &str,
+        name: &str,
+        commit: &str,
+    ) -> Result<String, StateError> {
         if commit.len() != 40 || !commit.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(StateError::new(format!(
                 "{commit:?} is not a 40-character git hash"
@@ -73,7 +80,12 @@ impl StateStore {
 
     /// Finish a build: succeeded (its commit becomes callable by its owner, and publishable)
     /// or failed, with its log.
-    pub fn finish_build(&self, build_id: &str, succeeded: bool, log: &str) -> Result<(), StateError> {
+    pub fn finish_build(
+        &self,
+        build_id: &str,
+        succeeded: bool,
+        log: &str,
+    ) -> Result<(), StateError> {
         let status = if succeeded {
             BuildStatus::Succeeded
         } else {

@@ -72,7 +72,10 @@ mod tests {
     #[test]
     fn names_are_substituted_in_paths_and_contents() {
         let files = render_template("alice", "Greeter");
-        let paths: Vec<_> = files.iter().map(|(p, _)| p.to_string_lossy().into_owned()).collect();
+        let paths: Vec<_> = files
+            .iter()
+            .map(|(p, _)| p.to_string_lossy().into_owned())
+            .collect();
         assert_eq!(
             paths,
             [
@@ -88,6 +91,10 @@ mod tests {
         assert_eq!(conf["algoname"], "Greeter");
         let test = String::from_utf8(files[4].1.clone()).unwrap();
         assert!(test.contains("from . import Greeter"), "{test}");
-        assert!(!files.iter().any(|(_, c)| String::from_utf8_lossy(c).contains("__ALGO__")));
+        assert!(
+            !files
+                .iter()
+                .any(|(_, c)| String::from_utf8_lossy(c).contains("__ALGO__"))
+        );
     }
 }

@@ -6,9 +6,7 @@ use algorithmia_client::{AlgoRef, Version};
 use super::{Input, Resolved};
 use crate::error::{AlgoError, AppError};
 use crate::platform::Launcher;
-use crate::store::{
-    Callability, ErrorRecord, MAX_ERROR_INPUT, Store, StoreError, VersionRecord,
-};
+use crate::store::{Callability, ErrorRecord, MAX_ERROR_INPUT, Store, StoreError, VersionRecord};
 
 /// Why a call to a stored algorithm does not resolve.
 #[derive(Debug)]
@@ -57,9 +55,11 @@ fn pick<'v>(
             .filter(allowed)
             .rev()
             .find(|v| commit.matches_commit(&v.git_hash)),
-        Some(exact @ Version::Exact(..)) => versions.iter().filter(published).filter(allowed).find(
-            |v| matches!(v.semantic_version, Some((a, b, c)) if exact.matches(a, b, c)),
-        ),
+        Some(exact @ Version::Exact(..)) => versions
+            .iter()
+            .filter(published)
+            .filter(allowed)
+            .find(|v| matches!(v.semantic_version, Some((a, b, c)) if exact.matches(a, b, c))),
         Some(range) => by_semver(
             versions
                 .iter()
@@ -182,7 +182,10 @@ mod tests {
         let v = |text: &str| text.parse::<Version>().unwrap();
         let hash = |v: Option<&VersionRecord>| v.map(|v| v.git_hash.chars().next().unwrap());
         assert_eq!(hash(pick(&vs, None, false)), Some('a'));
-        assert_eq!(hash(pick(&vs, Some(&Version::LatestPrivate), true)), Some('b'));
+        assert_eq!(
+            hash(pick(&vs, Some(&Version::LatestPrivate), true)),
+            Some('b')
+        );
         assert_eq!(hash(pick(&vs, Some(&Version::LatestPrivate), false)), None);
         assert_eq!(hash(pick(&vs, Some(&v("0.2.0")), true)), Some('b'));
         assert_eq!(hash(pick(&vs, Some(&v("0.2.0")), false)), None);

@@ -70,7 +70,9 @@ fn unknown_key() -> AppError {
 fn presented_key(headers: &HeaderMap) -> Result<&str, AppError> {
     let value = headers
         .get(AUTHORIZATION)
-        .ok_or_else(|| unauthorized("authorization required: send Authorization: Simple <api key>"))?
+        .ok_or_else(|| {
+            unauthorized("authorization required: send Authorization: Simple <api key>")
+        })?
         .to_str()
         .map_err(|_| unknown_key())?
         .trim();

@@ -150,12 +150,12 @@ fn open_store(
                 "organisation and member names cannot be empty".into(),
             ));
         }
-        if let Some(account) = store.account(org).map_err(failed)? {
-            if account.kind != "org" {
-                return Err(StartError::Config(format!(
-                    "{org:?} is a user, not an organisation"
-                )));
-            }
+        if let Some(account) = store.account(org).map_err(failed)?
+            && account.kind != "org"
+        {
+            return Err(StartError::Config(format!(
+                "{org:?} is a user, not an organisation"
+            )));
         }
         store.ensure_account(org, "org").map_err(failed)?;
         for member in members {

@@ -114,8 +114,9 @@ impl Store {
     /// Every stored insight, oldest first.
     pub(crate) fn insights(&self) -> Result<Vec<InsightRecord>, StoreError> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT created, username, algorithm, key, value FROM insights ORDER BY seq")?;
+        let mut stmt = conn.prepare(
+            "SELECT created, username, algorithm, key, value FROM insights ORDER BY seq",
+        )?;
         let rows = stmt.query_map([], |row| {
             let value: String = row.get(4)?;
             Ok(InsightRecord {

@@ -161,7 +161,9 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                &format!("SELECT {ALGORITHM_COLUMNS} FROM algorithms WHERE owner = ?1 AND name = ?2"),
+                &format!(
+                    "SELECT {ALGORITHM_COLUMNS} FROM algorithms WHERE owner = ?1 AND name = ?2"
+                ),
                 params![owner, name],
                 algorithm_from,
             )
@@ -216,7 +218,10 @@ impl Store {
 
     /// Delete an algorithm with its versions, builds, secrets and errors.
     pub(crate) fn delete_algorithm(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().execute("DELETE FROM algorithms WHERE id = ?1", [id])? > 0)
+        Ok(self
+            .conn()
+            .execute("DELETE FROM algorithms WHERE id = ?1", [id])?
+            > 0)
     }
 
     /// A page of versions, newest first: `limit` rows after skipping `offset`, and whether
@@ -228,8 +233,7 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<VersionRecord>, bool), StoreError> {
-        let mut sql =
-            format!("SELECT {VERSION_COLUMNS} FROM versions WHERE algorithm_id = ?1");
+        let mut sql = format!("SELECT {VERSION_COLUMNS} FROM versions WHERE algorithm_id = ?1");
         match filter.published {
             Some(true) => sql.push_str(" AND semantic_version IS NOT NULL"),
             Some(false) => sql.push_str(" AND semantic_version IS NULL"),
@@ -257,7 +261,10 @@ impl Store {
     }
 
     /// Every version of an algorithm, oldest first (for call resolution).
-    pub(crate) fn all_versions(&self, algorithm_id: &str) -> Result<Vec<VersionRecord>, StoreError> {
+    pub(crate) fn all_versions(
+        &self,
+        algorithm_id: &str,
+    ) -> Result<Vec<VersionRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
             "SELECT {VERSION_COLUMNS} FROM versions WHERE algorithm_id = ?1 ORDER BY seq"
@@ -351,7 +358,9 @@ impl Store {
             params![build_id, version],
         )?;
         let record = tx.query_row(
-            &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE algorithm_id = ?1 AND git_hash = ?2"),
+            &format!(
+                "SELECT {VERSION_COLUMNS} FROM versions WHERE algorithm_id = ?1 AND git_hash = ?2"
+            ),
             params![algorithm_id, commit],
             version_from,
         )?;

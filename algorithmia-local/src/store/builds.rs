@@ -40,7 +40,9 @@ impl Store {
             semantic_version: None,
         };
         self.conn().execute(
-            &format!("INSERT INTO builds ({BUILD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)"),
+            &format!(
+                "INSERT INTO builds ({BUILD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL)"
+            ),
             params![
                 record.build_id,
                 record.algorithm_id,
@@ -98,7 +100,9 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                &format!("SELECT {BUILD_COLUMNS} FROM builds WHERE algorithm_id = ?1 AND build_id = ?2"),
+                &format!(
+                    "SELECT {BUILD_COLUMNS} FROM builds WHERE algorithm_id = ?1 AND build_id = ?2"
+                ),
                 params![algorithm_id, build_id],
                 build_from,
             )

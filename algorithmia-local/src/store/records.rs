@@ -85,7 +85,8 @@ pub(crate) struct VersionRecord {
 impl VersionRecord {
     /// `major.minor.patch`, when published.
     pub(crate) fn version_string(&self) -> Option<String> {
-        self.semantic_version.map(|(a, b, c)| format!("{a}.{b}.{c}"))
+        self.semantic_version
+            .map(|(a, b, c)| format!("{a}.{b}.{c}"))
     }
 }
 

@@ -92,7 +92,9 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                &format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE algorithm_id = ?1 AND id = ?2"),
+                &format!(
+                    "SELECT {SECRET_COLUMNS} FROM secrets WHERE algorithm_id = ?1 AND id = ?2"
+                ),
                 params![algorithm_id, id],
                 secret_from,
             )

@@ -36,7 +36,10 @@ fn publish(bump: Bump) -> VersionPublish {
 fn keys_are_stored_hashed_and_found() {
     let (dir, store) = store();
     store.upsert_key("simSecretKey", "alice").unwrap();
-    assert_eq!(store.user_of_key("simSecretKey").unwrap().as_deref(), Some("alice"));
+    assert_eq!(
+        store.user_of_key("simSecretKey").unwrap().as_deref(),
+        Some("alice")
+    );
     assert_eq!(store.user_of_key("simOther").unwrap(), None);
     drop(store);
     let raw = std::fs::read(dir.path().join(STATE_FILE)).unwrap();
@@ -73,24 +76,37 @@ fn publishing_follows_builds_and_bumps() {
         Err(PublishRefusal::NoBuild)
     );
     let failed = store.create_build(&algo.id, &"f".repeat(40)).unwrap();
-    store.finish_build(&failed.build_id, BuildStatus::Failed, "boom").unwrap();
+    store
+        .finish_build(&failed.build_id, BuildStatus::Failed, "boom")
+        .unwrap();
     assert_eq!(
         store.publish(&algo.id, &publish(Bump::Minor)).unwrap(),
         Err(PublishRefusal::NoBuild)
     );
     let mut seen = Vec::new();
-    for (i, bump) in [Bump::Minor, Bump::Revision, Bump::Minor, Bump::Major].into_iter().enumerate() {
-        let build = store.create_build(&algo.id, &format!("{i}").repeat(40)).unwrap();
-        store.finish_build(&build.build_id, BuildStatus::Succeeded, "ok").unwrap();
+    for (i, bump) in [Bump::Minor, Bump::Revision, Bump::Minor, Bump::Major]
+        .into_iter()
+        .enumerate()
+    {
+        let build = store
+            .create_build(&algo.id, &format!("{i}").repeat(40))
+            .unwrap();
+        store
+            .finish_build(&build.build_id, BuildStatus::Succeeded, "ok")
+            .unwrap();
         let version = store.publish(&algo.id, &publish(bump)).unwrap().unwrap();
         seen.push(version.version_string().unwrap());
         assert_eq!(
             store.publish(&algo.id, &publish(bump)).unwrap(),
-            Err(PublishRefusal::AlreadyPublished(seen.last().unwrap().clone()))
+            Err(PublishRefusal::AlreadyPublished(
+                seen.last().unwrap().clone()
+            ))
         );
     }
     assert_eq!(seen, ["0.1.0", "0.1.1", "0.2.0", "1.0.0"]);
-    let (page, more) = store.versions(&algo.id, VersionFilter::default(), 0, 3).unwrap();
+    let (page, more) = store
+        .versions(&algo.id, VersionFilter::default(), 0, 3)
+        .unwrap();
     assert_eq!(page.len(), 3);
     assert!(more);
     assert_eq!(page[0].version_string().as_deref(), Some("1.0.0"));
@@ -125,7 +141,10 @@ fn a_newer_schema_is_refused_and_an_older_one_migrated() {
         conn.execute_batch("PRAGMA user_version = 99").unwrap();
     }
     let err = Store::open(&path).unwrap_err();
-    assert!(matches!(err, StoreError::NewerSchema { found: 99, .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 99, .. }),
+        "{err}"
+    );
 }
 
 #[test]

@@ -31,9 +31,16 @@ fn insights_are_stored_and_listed() {
     assert_eq!(listed[1]["insight_value"]["p"], 0.9);
     assert!(listed[2]["username"].is_null());
 
-    let too_many: Vec<_> = (0..26).map(|i| json!({"insight_key": format!("k{i}"), "insight_value": i})).collect();
+    let too_many: Vec<_> = (0..26)
+        .map(|i| json!({"insight_key": format!("k{i}"), "insight_value": i}))
+        .collect();
     assert_eq!(alice.post("/v1/insights", json!(too_many)).status, 400);
-    assert_eq!(alice.post("/v1/insights", json!({"insight_key": "k"})).status, 400);
+    assert_eq!(
+        alice
+            .post("/v1/insights", json!({"insight_key": "k"}))
+            .status,
+        400
+    );
 }
 
 #[test]
@@ -41,11 +48,17 @@ fn errors_logs_are_listed_for_owners_only() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path());
     let alice = Api::new(&server, ALICE);
-    let id = alice.create("alice", "Flaky")["id"].as_str().unwrap().to_owned();
+    let id = alice.create("alice", "Flaky")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let by_name = alice.get("/v1/algorithms/alice/Flaky/errors");
     assert_eq!(by_name.status, 200);
     assert_eq!(by_name.json, json!([]));
-    assert_eq!(alice.get(&format!("/v1/algorithms/{id}/errors")).json, json!([]));
+    assert_eq!(
+        alice.get(&format!("/v1/algorithms/{id}/errors")).json,
+        json!([])
+    );
     assert_eq!(alice.get("/v1/users/alice/errors").json, json!([]));
 
     let bob = Api::new(&server, BOB);

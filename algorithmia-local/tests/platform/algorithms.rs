@@ -18,12 +18,20 @@ fn an_algorithm_is_created_read_updated_listed_and_deleted() {
     assert_eq!(created["settings"]["language"], "python3");
     let id = created["id"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 36);
-    assert!(created["self_link"].as_str().unwrap().ends_with("/v1/algorithms/alice/Greeter"));
+    assert!(
+        created["self_link"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1/algorithms/alice/Greeter")
+    );
 
     let got = alice.get("/v1/algorithms/alice/Greeter");
     assert_eq!(got.status, 200);
     assert_eq!(got.json["id"], id.as_str());
-    assert_eq!(alice.get(&format!("/v1/algorithms/{id}")).json["name"], "Greeter");
+    assert_eq!(
+        alice.get(&format!("/v1/algorithms/{id}")).json["name"],
+        "Greeter"
+    );
 
     let updated = alice.put(
         "/v1/algorithms/alice/Greeter",
@@ -39,7 +47,9 @@ fn an_algorithm_is_created_read_updated_listed_and_deleted() {
     assert_eq!(listed.status, 200);
     assert_eq!(listed.json["results"][0]["name"], "Another");
     let marker = listed.json["marker"].as_str().unwrap();
-    let next = alice.get(&format!("/v1/users/alice/algorithms?limit=1&marker={marker}"));
+    let next = alice.get(&format!(
+        "/v1/users/alice/algorithms?limit=1&marker={marker}"
+    ));
     assert_eq!(next.json["results"][0]["name"], "Greeter");
     assert!(next.json["marker"].is_null());
 
@@ -80,8 +90,14 @@ fn only_owners_and_org_members_manage_an_algorithm() {
     alice.create("alice", "Mine");
 
     let create_for_alice = bob.post("/v1/algorithms/alice", json!({"name": "Sneaky"}));
-    assert_eq!((create_for_alice.status, create_for_alice.code()), (403, Some(2001)));
-    let update = bob.put("/v1/algorithms/alice/Mine", json!({"details": {"label": "x"}}));
+    assert_eq!(
+        (create_for_alice.status, create_for_alice.code()),
+        (403, Some(2001))
+    );
+    let update = bob.put(
+        "/v1/algorithms/alice/Mine",
+        json!({"details": {"label": "x"}}),
+    );
     assert_eq!((update.status, update.code()), (403, Some(2001)));
     let delete = bob.delete("/v1/algorithms/alice/Mine");
     assert_eq!((delete.status, delete.code()), (403, Some(2001)));
@@ -94,7 +110,10 @@ fn only_owners_and_org_members_manage_an_algorithm() {
 
     // An organisation's members manage its algorithms; others do not.
     carol.create("acme", "Shared");
-    let by_bob = bob.put("/v1/algorithms/acme/Shared", json!({"details": {"label": "x"}}));
+    let by_bob = bob.put(
+        "/v1/algorithms/acme/Shared",
+        json!({"details": {"label": "x"}}),
+    );
     assert_eq!(by_bob.code(), Some(2001));
     let by_bob = bob.post("/v1/algorithms/acme", json!({"name": "Other"}));
     assert_eq!(by_bob.code(), Some(2001));
@@ -119,5 +138,9 @@ fn compiling_without_a_builder_says_so() {
     assert_eq!(answer.status, 503, "{}", answer.text);
     assert!(answer.text.contains("no builder"), "{}", answer.text);
     let bob = Api::new(&server, BOB);
-    assert_eq!(bob.post("/v1/algorithms/alice/Unbuilt/compile", json!({})).code(), Some(2001));
+    assert_eq!(
+        bob.post("/v1/algorithms/alice/Unbuilt/compile", json!({}))
+            .code(),
+        Some(2001)
+    );
 }

@@ -16,16 +16,22 @@ fn builds_and_their_logs_are_for_the_owner() {
     assert!(empty.json["marker"].is_null());
 
     let state = StateStore::open(dir.path()).unwrap();
-    let failed = state.create_build("alice", "Built", &"1".repeat(40)).unwrap();
+    let failed = state
+        .create_build("alice", "Built", &"1".repeat(40))
+        .unwrap();
     state.finish_build(&failed, false, "pip said no").unwrap();
-    let running = state.create_build("alice", "Built", &"2".repeat(40)).unwrap();
+    let running = state
+        .create_build("alice", "Built", &"2".repeat(40))
+        .unwrap();
 
     let page = alice.get("/v1/algorithms/alice/Built/builds?limit=1");
     assert_eq!(page.json["results"][0]["build_id"], running.as_str());
     assert_eq!(page.json["results"][0]["status"], "in-progress");
     assert_eq!(page.json["results"][0]["resource_type"], "algorithm_build");
     let marker = page.json["marker"].as_str().unwrap();
-    let next = alice.get(&format!("/v1/algorithms/alice/Built/builds?limit=1&marker={marker}"));
+    let next = alice.get(&format!(
+        "/v1/algorithms/alice/Built/builds?limit=1&marker={marker}"
+    ));
     assert_eq!(next.json["results"][0]["build_id"], failed.as_str());
     assert_eq!(next.json["results"][0]["status"], "failed");
     assert_eq!(next.json["results"][0]["commit_sha"], "1".repeat(40));
@@ -54,7 +60,11 @@ fn builds_and_their_logs_are_for_the_owner() {
         format!("/v1/algorithms/alice/Built/builds/{failed}/logs"),
     ] {
         let refused = bob.get(&path);
-        assert_eq!((refused.status, refused.code()), (403, Some(2001)), "{path}");
+        assert_eq!(
+            (refused.status, refused.code()),
+            (403, Some(2001)),
+            "{path}"
+        );
         assert!(!refused.text.contains("pip said no"));
     }
 }

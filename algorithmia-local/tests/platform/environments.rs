@@ -19,7 +19,12 @@ fn the_python3_environment_and_its_template_are_served() {
     let again = alice.get("/v1/algorithm-environments/edge/languages/python3/environments");
     assert_eq!(env["id"], again.json["environments"][0]["id"]);
     assert_eq!(env["machine_type"], "CPU");
-    assert_eq!(alice.get("/v1/algorithm-environments/edge/languages/cobol/environments").status, 404);
+    assert_eq!(
+        alice
+            .get("/v1/algorithm-environments/edge/languages/cobol/environments")
+            .status,
+        404
+    );
 
     let spec = env["environment_specification_id"].as_str().unwrap();
     let response = reqwest::blocking::Client::new()
@@ -44,13 +49,20 @@ fn the_python3_environment_and_its_template_are_served() {
     let names: Vec<_> = files.keys().cloned().collect();
     assert_eq!(
         names,
-        ["algorithmia.conf", "requirements.txt", "src/Greeter.py", "src/Greeter_test.py", "src/__init__.py"]
+        [
+            "algorithmia.conf",
+            "requirements.txt",
+            "src/Greeter.py",
+            "src/Greeter_test.py",
+            "src/__init__.py"
+        ]
     );
     assert!(files["algorithmia.conf"].contains("\"username\": \"alice\""));
     assert!(files["algorithmia.conf"].contains("\"algoname\": \"Greeter\""));
     assert!(files["requirements.txt"].contains("algorithmia-adk"));
     assert!(files["src/Greeter.py"].contains("def apply(input)"));
     assert!(files["src/Greeter_test.py"].contains("Greeter.apply(\"Jane\") == \"hello Jane\""));
-    let unknown = alice.get("/v1/algorithm-environments/edge/environment-specifications/nope/template");
+    let unknown =
+        alice.get("/v1/algorithm-environments/edge/environment-specifications/nope/template");
     assert_eq!(unknown.status, 404);
 }

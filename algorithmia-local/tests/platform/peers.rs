@@ -12,7 +12,13 @@ fn the_official_python_client_manages_algorithms() {
     let data_dir = dir.path().to_string_lossy().into_owned();
     let binary = LocalBinary::start(
         Path::new(env!("CARGO_BIN_EXE_algorithmia-local")),
-        &["--api-key", "simPyManage:pyuser", "--data-dir", &data_dir, "--no-builtins"],
+        &[
+            "--api-key",
+            "simPyManage:pyuser",
+            "--data-dir",
+            &data_dir,
+            "--no-builtins",
+        ],
         &[],
     );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/python_management.py");
@@ -26,7 +32,11 @@ fn the_official_python_client_manages_algorithms() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", binary.logs());
+    assert!(
+        out.status.success(),
+        "{stdout}\n{stderr}\n{}",
+        binary.logs()
+    );
     let count: u32 = stdout
         .rsplit("python management scenarios passed: ")
         .next()

@@ -22,7 +22,10 @@ fn a_restart_on_the_same_data_dir_keeps_everything() {
         json!({"short_name": "KEPT", "secret_value": "v"}),
     );
     assert_eq!(secret.status, 201);
-    alice.post("/v1/insights", json!([{"insight_key": "kept", "insight_value": 1}]));
+    alice.post(
+        "/v1/insights",
+        json!([{"insight_key": "kept", "insight_value": 1}]),
+    );
     server.shutdown();
 
     // Only the key of the new server is given: alice's key is remembered by its hash.
@@ -79,7 +82,10 @@ const V1: &str = "
 fn an_old_database_is_migrated_and_a_newer_one_refused() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("state.db");
-    rusqlite::Connection::open(&db).unwrap().execute_batch(V1).unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(V1)
+        .unwrap();
 
     let server = start(dir.path());
     let alice = Api::new(&server, ALICE);
@@ -103,7 +109,10 @@ fn an_old_database_is_migrated_and_a_newer_one_refused() {
         .unwrap()
         .execute_batch("PRAGMA user_version = 42")
         .unwrap();
-    let refused = LocalServer::builder().data_dir(dir.path()).start().unwrap_err();
+    let refused = LocalServer::builder()
+        .data_dir(dir.path())
+        .start()
+        .unwrap_err();
     match &refused {
         StartError::Database { message, .. } => {
             assert!(message.contains("newer"), "{message}");

@@ -13,7 +13,10 @@ fn secrets_are_managed_by_the_owner_and_their_values_never_answered() {
     let server = start(dir.path());
     let alice = Api::new(&server, ALICE);
     let bob = Api::new(&server, BOB);
-    let id = alice.create("alice", "Secretive")["id"].as_str().unwrap().to_owned();
+    let id = alice.create("alice", "Secretive")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let providers = alice.get("/v1/secret-provider");
     let provider = providers.json[0]["id"].as_str().unwrap().to_owned();
@@ -57,11 +60,22 @@ fn secrets_are_managed_by_the_owner_and_their_values_never_answered() {
 
     for attempt in [
         bob.get(&format!("/v1/algorithms/{id}/secrets")),
-        bob.post(&format!("/v1/algorithms/{id}/secrets"), json!({"short_name": "X", "secret_value": "y"})),
-        bob.put(&format!("/v1/algorithms/{id}/secrets/{secret_id}"), json!({"secret_value": "z"})),
+        bob.post(
+            &format!("/v1/algorithms/{id}/secrets"),
+            json!({"short_name": "X", "secret_value": "y"}),
+        ),
+        bob.put(
+            &format!("/v1/algorithms/{id}/secrets/{secret_id}"),
+            json!({"secret_value": "z"}),
+        ),
         bob.delete(&format!("/v1/algorithms/{id}/secrets/{secret_id}")),
     ] {
-        assert_eq!((attempt.status, attempt.code()), (403, Some(2001)), "{}", attempt.text);
+        assert_eq!(
+            (attempt.status, attempt.code()),
+            (403, Some(2001)),
+            "{}",
+            attempt.text
+        );
     }
 
     let deleted = alice.delete(&format!("/v1/algorithms/{id}/secrets/{secret_id}"));
@@ -69,8 +83,16 @@ fn secrets_are_managed_by_the_owner_and_their_values_never_answered() {
     let again = alice.delete(&format!("/v1/algorithms/{id}/secrets/{secret_id}"));
     assert_eq!(again.status, 404);
 
-    for body in alice.bodies.borrow().iter().chain(bob.bodies.borrow().iter()) {
-        assert!(!body.contains(VALUE) && !body.contains(NEW_VALUE), "a value leaked: {body}");
+    for body in alice
+        .bodies
+        .borrow()
+        .iter()
+        .chain(bob.bodies.borrow().iter())
+    {
+        assert!(
+            !body.contains(VALUE) && !body.contains(NEW_VALUE),
+            "a value leaked: {body}"
+        );
     }
     assert!(!format!("{server:?}").contains(VALUE));
 }

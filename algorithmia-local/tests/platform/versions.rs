@@ -21,7 +21,12 @@ fn publishing_bumps_versions_on_both_paths_and_refuses_a_republish() {
     let alice = Api::new(&server, ALICE);
     alice.create("alice", "Pub");
 
-    let none = publish(&alice, "/v1/algorithms/alice/Pub/versions", "minor", "public");
+    let none = publish(
+        &alice,
+        "/v1/algorithms/alice/Pub/versions",
+        "minor",
+        "public",
+    );
     assert_eq!(none.status, 400);
     assert!(none.text.contains("no successful build"), "{}", none.text);
 
@@ -42,10 +47,20 @@ fn publishing_bumps_versions_on_both_paths_and_refuses_a_republish() {
         assert_eq!(answer.json["version_info"]["git_hash"], commit.as_str());
         assert_eq!(answer.json["version_info"]["release_notes"], "notes");
         let again = publish(&alice, &path, "minor", "public");
-        assert_eq!((again.status, again.code()), (400, Some(1007)), "{}", again.text);
+        assert_eq!(
+            (again.status, again.code()),
+            (400, Some(1007)),
+            "{}",
+            again.text
+        );
         assert!(again.text.contains("Version already published"));
     }
-    let bad = publish(&alice, "/v1/algorithms/alice/Pub/versions", "huge", "public");
+    let bad = publish(
+        &alice,
+        "/v1/algorithms/alice/Pub/versions",
+        "huge",
+        "public",
+    );
     assert_eq!(bad.status, 400);
 
     let object = alice.get("/v1/algorithms/alice/Pub");
@@ -73,7 +88,12 @@ fn versions_are_paged_and_filtered() {
     alice.create("alice", "Paged");
     for (digit, callability) in [('a', "public"), ('b', "private"), ('c', "public")] {
         succeed_build(dir.path(), "alice", "Paged", digit);
-        let answer = publish(&alice, "/v1/algorithms/alice/Paged/versions", "minor", callability);
+        let answer = publish(
+            &alice,
+            "/v1/algorithms/alice/Paged/versions",
+            "minor",
+            callability,
+        );
         assert_eq!(answer.status, 200, "{}", answer.text);
     }
     // One built but unpublished version.
@@ -108,9 +128,13 @@ fn versions_are_paged_and_filtered() {
     let seen = bob.get("/v1/algorithms/alice/Paged/versions");
     assert_eq!(versions_of(&seen), [json!("0.3.0"), json!("0.1.0")]);
     let private_hash = "b".repeat(40);
-    let hidden = bob.get(&format!("/v1/algorithms/alice/Paged/versions/{private_hash}"));
+    let hidden = bob.get(&format!(
+        "/v1/algorithms/alice/Paged/versions/{private_hash}"
+    ));
     assert_eq!((hidden.status, hidden.code()), (404, Some(1000)));
-    let own = alice.get(&format!("/v1/algorithms/alice/Paged/versions/{private_hash}"));
+    let own = alice.get(&format!(
+        "/v1/algorithms/alice/Paged/versions/{private_hash}"
+    ));
     assert_eq!(own.json["version_info"]["semantic_version"], "0.2.0");
     assert_eq!(own.json["settings"]["algorithm_callability"], "private");
 }
@@ -124,16 +148,28 @@ fn calls_resolve_to_stored_versions_by_who_may_call_them() {
     let alice = Api::new(&server, ALICE);
     let bob = Api::new(&server, BOB);
     alice.create("alice", "Callee");
-    let call = |api: &Api, version: &str| api.post(&format!("/v1/algo/alice/Callee{version}"), json!("x"));
+    let call =
+        |api: &Api, version: &str| api.post(&format!("/v1/algo/alice/Callee{version}"), json!("x"));
 
     let (_, built) = succeed_build(dir.path(), "alice", "Callee", 'e');
     let by_hash = call(&alice, &format!("/{built}"));
     assert_eq!(by_hash.status, 503, "{}", by_hash.text);
-    assert!(by_hash.text.contains(&format!("alice/Callee/{built} has no runtime")), "{}", by_hash.text);
+    assert!(
+        by_hash
+            .text
+            .contains(&format!("alice/Callee/{built} has no runtime")),
+        "{}",
+        by_hash.text
+    );
     assert_eq!(call(&bob, &format!("/{built}")).code(), Some(1000));
     assert_eq!(call(&alice, "").code(), Some(1000));
 
-    publish(&alice, "/v1/algorithms/alice/Callee/versions", "minor", "private");
+    publish(
+        &alice,
+        "/v1/algorithms/alice/Callee/versions",
+        "minor",
+        "private",
+    );
     assert_eq!(call(&alice, "/latestPrivate").status, 503);
     assert_eq!(call(&alice, "/0.1.0").status, 503);
     assert_eq!(call(&bob, "/0.1.0").code(), Some(1000));
@@ -141,7 +177,12 @@ fn calls_resolve_to_stored_versions_by_who_may_call_them() {
     assert_eq!(call(&alice, "").code(), Some(1000));
 
     succeed_build(dir.path(), "alice", "Callee", 'f');
-    publish(&alice, "/v1/algorithms/alice/Callee/versions", "minor", "public");
+    publish(
+        &alice,
+        "/v1/algorithms/alice/Callee/versions",
+        "minor",
+        "public",
+    );
     let latest = call(&bob, "");
     assert_eq!(latest.status, 503, "{}", latest.text);
     assert!(latest.text.contains(&"f".repeat(40)), "{}", latest.text);

@@ -134,7 +134,10 @@ mod tests {
         let response = app.clone().oneshot(request).await.unwrap();
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -148,7 +151,13 @@ mod tests {
             .unwrap();
         let store = Arc::clone(&state.store);
         let app = crate::app(state);
-        let (status, created) = send(&app, "POST", "/v1/algorithms/alice", json!({"name": "Fails"})).await;
+        let (status, created) = send(
+            &app,
+            "POST",
+            "/v1/algorithms/alice",
+            json!({"name": "Fails"}),
+        )
+        .await;
         assert_eq!(status, 201);
         let id = created["id"].as_str().unwrap().to_owned();
         let commit = "ab".repeat(20);
@@ -158,12 +167,23 @@ mod tests {
             .unwrap();
 
         let long_input = "x".repeat(10_000);
-        let (status, answer) =
-            send(&app, "POST", &format!("/v1/algo/alice/Fails/{commit}"), json!(long_input)).await;
+        let (status, answer) = send(
+            &app,
+            "POST",
+            &format!("/v1/algo/alice/Fails/{commit}"),
+            json!(long_input),
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(answer["error"]["error_type"], "InputError");
 
-        let (status, errors) = send(&app, "GET", "/v1/algorithms/alice/Fails/errors", json!(null)).await;
+        let (status, errors) = send(
+            &app,
+            "GET",
+            "/v1/algorithms/alice/Fails/errors",
+            json!(null),
+        )
+        .await;
         assert_eq!(status, 200);
         let entry = &errors[0];
         assert_eq!(entry["error"], format!("bad input for {commit}"));
@@ -172,7 +192,10 @@ mod tests {
         assert_eq!(entry["algoname"], "alice/Fails");
         assert_eq!(entry["algoversion"], commit);
         assert_eq!(entry["request_id"], answer["metadata"]["request_id"]);
-        assert_eq!(entry["input"].as_str().unwrap().len(), crate::store::MAX_ERROR_INPUT);
+        assert_eq!(
+            entry["input"].as_str().unwrap().len(),
+            crate::store::MAX_ERROR_INPUT
+        );
         let (_, by_user) = send(&app, "GET", "/v1/users/alice/errors", json!(null)).await;
         assert_eq!(by_user.as_array().unwrap().len(), 1);
     }

@@ -22,10 +22,10 @@ use http_body_util::BodyExt;
 use super::AppState;
 use super::auth::Caller;
 use crate::algo::{Handler, Input, Output};
-use hosted::FailureLog;
 use crate::context::Context;
 use crate::error::{AlgoError, AppError};
 pub(crate) use executions::{Executions, executions};
+use hosted::FailureLog;
 use request::{OutputMode, input_from, parse_options, reference_from_path, request_id_of};
 
 /// Every `POST /v1/algo/...`.

@@ -73,9 +73,10 @@ pub(in crate::api) async fn user_algorithms(
         let mut visible = Vec::new();
         for algorithm in store.algorithms_of(&wanted)? {
             let shown = manages
-                || store.all_versions(&algorithm.id)?.iter().any(|v| {
-                    v.semantic_version.is_some() && v.callability == Callability::Public
-                });
+                || store
+                    .all_versions(&algorithm.id)?
+                    .iter()
+                    .any(|v| v.semantic_version.is_some() && v.callability == Callability::Public);
             if shown {
                 visible.push(algorithm);
             }
@@ -85,7 +86,9 @@ pub(in crate::api) async fn user_algorithms(
     .await?
     .ok_or_else(|| unknown_user(&owner))?;
     let base = base_url(&headers);
-    let start = usize::try_from(page.offset).unwrap_or(usize::MAX).min(listed.len());
+    let start = usize::try_from(page.offset)
+        .unwrap_or(usize::MAX)
+        .min(listed.len());
     let end = start
         .saturating_add(usize::try_from(page.limit).unwrap_or(usize::MAX))
         .min(listed.len());
@@ -157,7 +160,9 @@ pub(in crate::api) async fn organization_members(
             _ => return Ok(Err(unknown_org(&wanted))),
         }
         if !store.acts_for(&user, &wanted)? {
-            return Ok(Err(not_authorized(&format!("list the members of {wanted}"))));
+            return Ok(Err(not_authorized(&format!(
+                "list the members of {wanted}"
+            ))));
         }
         Ok(Ok(store.members(&wanted)?))
     })

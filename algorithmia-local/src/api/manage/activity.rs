@@ -20,10 +20,15 @@ pub(crate) const MAX_INSIGHTS: usize = 25;
 pub(crate) const MAX_INSIGHTS_BYTES: usize = 25 * 1024;
 
 /// `GET .../errors`: the algorithm's runtime errors, newest first (at most 200).
-pub(super) async fn algorithm_errors(request: &Request, found: Found) -> Result<Response, AppError> {
+pub(super) async fn algorithm_errors(
+    request: &Request,
+    found: Found,
+) -> Result<Response, AppError> {
     found.require_manager("read the errors of")?;
     let id = found.algorithm.id.clone();
-    let errors = request.db(move |store| store.errors_of_algorithm(&id)).await?;
+    let errors = request
+        .db(move |store| store.errors_of_algorithm(&id))
+        .await?;
     let results: Vec<Value> = errors.iter().map(objects::error).collect();
     Ok(axum::Json(results).into_response())
 }
@@ -81,7 +86,10 @@ pub(in crate::api) async fn post_insights(
     } else {
         None
     };
-    db(&state, move |store| store.record_insights(user.as_deref(), None, &insights)).await?;
+    db(&state, move |store| {
+        store.record_insights(user.as_deref(), None, &insights)
+    })
+    .await?;
     Ok(axum::Json(json!({"result": "ok", "stored": count})).into_response())
 }
 

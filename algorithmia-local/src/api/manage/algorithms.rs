@@ -26,7 +26,9 @@ fn object_field(body: &Value, field: &str) -> Result<Map<String, Value>, AppErro
     match body.get(field) {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(map)) => Ok(map.clone()),
-        Some(_) => Err(AppError::bad_request(format!("`{field}` must be a JSON object"))),
+        Some(_) => Err(AppError::bad_request(format!(
+            "`{field}` must be a JSON object"
+        ))),
     }
 }
 
@@ -47,7 +49,10 @@ fn default_settings(mut settings: Map<String, Value>) -> Value {
 }
 
 /// The algorithm object for `algorithm`, with its latest build and published version.
-pub(super) async fn object_of(request: &Request, algorithm: AlgorithmRecord) -> Result<Value, AppError> {
+pub(super) async fn object_of(
+    request: &Request,
+    algorithm: AlgorithmRecord,
+) -> Result<Value, AppError> {
     let id = algorithm.id.clone();
     let (build, published) = request
         .db(move |store| {
@@ -138,7 +143,10 @@ pub(super) async fn update(request: &Request, found: Found) -> Result<Response, 
         }
         merge(&mut algorithm.details, object_field(&body, "details")?);
         merge(&mut algorithm.settings, object_field(&body, "settings")?);
-        merge(&mut algorithm.version_info, object_field(&body, "version_info")?);
+        merge(
+            &mut algorithm.version_info,
+            object_field(&body, "version_info")?,
+        );
         merge(&mut algorithm.source, object_field(&body, "source")?);
     }
     let updated = request

@@ -40,13 +40,21 @@ async fn find(request: &Request, found: &Found, build_id: &str) -> Result<BuildR
 }
 
 /// `GET .../builds/{build_id}`.
-pub(super) async fn one(request: &Request, found: Found, build_id: &str) -> Result<Response, AppError> {
+pub(super) async fn one(
+    request: &Request,
+    found: Found,
+    build_id: &str,
+) -> Result<Response, AppError> {
     let build = find(request, &found, build_id).await?;
     Ok(axum::Json(objects::build(&build)).into_response())
 }
 
 /// `GET .../builds/{build_id}/logs`: `{"logs": ...}`, 404 while the build runs.
-pub(super) async fn logs(request: &Request, found: Found, build_id: &str) -> Result<Response, AppError> {
+pub(super) async fn logs(
+    request: &Request,
+    found: Found,
+    build_id: &str,
+) -> Result<Response, AppError> {
     let build = find(request, &found, build_id).await?;
     if build.status == BuildStatus::InProgress {
         return Err(AppError::not_found(format!(

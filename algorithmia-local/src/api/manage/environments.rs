@@ -21,10 +21,18 @@ const PYTHON3_SPECIFICATION_ID: &str = "a7c9d2e4-1f3b-4e6a-8c5d-2b9e0f1a3c7e";
 fn python_version() -> &'static str {
     static VERSION: OnceLock<String> = OnceLock::new();
     VERSION.get_or_init(|| {
-        let output = std::process::Command::new("python3").arg("--version").output();
+        let output = std::process::Command::new("python3")
+            .arg("--version")
+            .output();
         let text = output
             .ok()
-            .map(|o| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+            .map(|o| {
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&o.stdout),
+                    String::from_utf8_lossy(&o.stderr)
+                )
+            })
             .unwrap_or_default();
         text.split_whitespace()
             .nth(1)
@@ -87,14 +95,27 @@ pub(in crate::api) async fn template(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     if id != PYTHON3_SPECIFICATION_ID && id != PYTHON3_ENVIRONMENT_ID {
-        return Err(AppError::not_found(format!("environment specification {id} not found")));
+        return Err(AppError::not_found(format!(
+            "environment specification {id} not found"
+        )));
     }
-    let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let owner = param("username").unwrap_or(user);
     let name = param("algoname").unwrap_or_else(|| "hello".to_owned());
-    let safe = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
     if !safe(&owner) || !safe(&name) {
-        return Err(AppError::bad_request("username and algoname must be plain names"));
+        return Err(AppError::bad_request(
+            "username and algoname must be plain names",
+        ));
     }
     let names = Arc::new((owner, name));
     let bytes = tokio::task::spawn_blocking(move || template_tar_gz(&names.0, &names.1))
@@ -104,7 +125,10 @@ pub(in crate::api) async fn template(
     Ok((
         [
             (header::CONTENT_TYPE, "application/gzip"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"template.tar.gz\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"template.tar.gz\"",
+            ),
         ],
         bytes,
     )

@@ -151,7 +151,7 @@ enum Locator {
 /// The algorithm `locator` names, with the caller's rights on it.
 async fn find(request: &Request, locator: Locator) -> Result<Found, AppError> {
     let user = request.user.clone();
-    let found = request
+    request
         .db(move |store| {
             let algorithm = match &locator {
                 Locator::Id(id) => store.algorithm_by_id(id)?,
@@ -166,8 +166,7 @@ async fn find(request: &Request, locator: Locator) -> Result<Found, AppError> {
             let manages = store.acts_for(&user, &algorithm.owner)?;
             Ok(Ok(Found { algorithm, manages }))
         })
-        .await?;
-    found
+        .await?
 }
 
 fn is_uuid(text: &str) -> bool {
@@ -204,10 +203,10 @@ pub(super) async fn algorithms(
         _ => return Err(no_route()),
     };
     // Built-in algorithms have versions but no management record.
-    if let (Locator::Name(owner, name), ["versions"], &Method::GET) = (&locator, tail, &method) {
-        if request.state.registry.versions(owner, name).is_some() {
-            return Ok(versions::registered(&request, owner, name));
-        }
+    if let (Locator::Name(owner, name), ["versions"], &Method::GET) = (&locator, tail, &method)
+        && request.state.registry.versions(owner, name).is_some()
+    {
+        return Ok(versions::registered(&request, owner, name));
     }
     let found = find(&request, locator).await?;
     match (&method, tail) {

@@ -8,7 +8,10 @@ use crate::store::{
 
 /// `{base}/v1/algorithms/{owner}/{name}`.
 pub(super) fn algorithm_link(base: &str, algorithm: &AlgorithmRecord) -> String {
-    format!("{base}/v1/algorithms/{}/{}", algorithm.owner, algorithm.name)
+    format!(
+        "{base}/v1/algorithms/{}/{}",
+        algorithm.owner, algorithm.name
+    )
 }
 
 fn object(value: &Value) -> Map<String, Value> {

@@ -44,8 +44,11 @@ pub(super) fn page_of(query: &[(String, String)]) -> Result<Page, AppError> {
     let offset = match query_value(query, "marker").filter(|v| !v.is_empty()) {
         None => 0,
         Some(marker) => decode_marker(marker).ok_or_else(|| {
-            AppError::new(StatusCode::BAD_REQUEST, "invalid marker: pass the marker of a previous page")
-                .code(5002)
+            AppError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid marker: pass the marker of a previous page",
+            )
+            .code(5002)
         })?,
     };
     Ok(Page { offset, limit })
@@ -86,17 +89,32 @@ mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| ((*a).into(), (*b).into())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).into(), (*b).into()))
+            .collect()
     }
 
     #[test]
     fn limits_and_markers_are_checked() {
-        assert_eq!(page_of(&q(&[])).unwrap(), Page { offset: 0, limit: 50 });
+        assert_eq!(
+            page_of(&q(&[])).unwrap(),
+            Page {
+                offset: 0,
+                limit: 50
+            }
+        );
         for bad in ["0", "-1", "x", "1001"] {
-            assert_eq!(page_of(&q(&[("limit", bad)])).unwrap_err().body.code, Some(5003));
+            assert_eq!(
+                page_of(&q(&[("limit", bad)])).unwrap_err().body.code,
+                Some(5003)
+            );
         }
         for bad in ["%%%", "bm90anNvbg", "e30"] {
-            assert_eq!(page_of(&q(&[("marker", bad)])).unwrap_err().body.code, Some(5002));
+            assert_eq!(
+                page_of(&q(&[("marker", bad)])).unwrap_err().body.code,
+                Some(5002)
+            );
         }
         let marker = encode_marker(7);
         assert_eq!(page_of(&q(&[("marker", &marker)])).unwrap().offset, 7);

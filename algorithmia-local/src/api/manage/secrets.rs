@@ -34,7 +34,9 @@ pub(in crate::api) async fn providers(_caller: Caller) -> Response {
 fn env_safe(name: &str) -> bool {
     let mut chars = name.chars();
     name.len() <= 255
-        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -90,7 +92,9 @@ pub(super) async fn create(request: &Request, found: Found) -> Result<Response, 
         value,
     };
     let id = found.algorithm.id.clone();
-    let secret = request.db(move |store| store.create_secret(&id, new)).await?;
+    let secret = request
+        .db(move |store| store.create_secret(&id, new))
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(objects::secret(&secret))).into_response())
 }
 
@@ -103,24 +107,37 @@ fn unknown_secret(found: &Found, id: &str) -> AppError {
 }
 
 /// `PUT .../secrets/{id}`: change the description and/or the value.
-pub(super) async fn update(request: &Request, found: Found, secret_id: &str) -> Result<Response, AppError> {
+pub(super) async fn update(
+    request: &Request,
+    found: Found,
+    secret_id: &str,
+) -> Result<Response, AppError> {
     found.require_manager("change the secrets of")?;
     let body = request.json()?;
     let description = string_field(&body, "description")?;
     let value = string_field(&body, "secret_value")?;
     let (id, wanted) = (found.algorithm.id.clone(), secret_id.to_owned());
     let secret = request
-        .db(move |store| store.update_secret(&id, &wanted, description.as_deref(), value.as_deref()))
+        .db(move |store| {
+            store.update_secret(&id, &wanted, description.as_deref(), value.as_deref())
+        })
         .await?
         .ok_or_else(|| unknown_secret(&found, secret_id))?;
     Ok(axum::Json(objects::secret(&secret)).into_response())
 }
 
 /// `DELETE .../secrets/{id}`: 204.
-pub(super) async fn delete(request: &Request, found: Found, secret_id: &str) -> Result<Response, AppError> {
+pub(super) async fn delete(
+    request: &Request,
+    found: Found,
+    secret_id: &str,
+) -> Result<Response, AppError> {
     found.require_manager("delete the secrets of")?;
     let (id, wanted) = (found.algorithm.id.clone(), secret_id.to_owned());
-    if !request.db(move |store| store.delete_secret(&id, &wanted)).await? {
+    if !request
+        .db(move |store| store.delete_secret(&id, &wanted))
+        .await?
+    {
         return Err(unknown_secret(&found, secret_id));
     }
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -28,7 +28,11 @@ fn bool_filter(request: &Request, name: &str) -> Result<Option<bool>, AppError> 
 
 /// The versions of a registered (built-in) algorithm, newest first, on one page.
 pub(super) fn registered(request: &Request, owner: &str, name: &str) -> Response {
-    let versions = request.state.registry.versions(owner, name).unwrap_or_default();
+    let versions = request
+        .state
+        .registry
+        .versions(owner, name)
+        .unwrap_or_default();
     let results: Vec<Value> = versions
         .iter()
         .rev()
@@ -63,8 +67,10 @@ pub(super) async fn list(request: &Request, found: Found) -> Result<Response, Ap
     }
     if !found.manages {
         if filter.callable == Some(false) || filter.published == Some(false) {
-            return Ok(axum::Json(json!({"marker": null, "next_link": null, "results": []}))
-                .into_response());
+            return Ok(
+                axum::Json(json!({"marker": null, "next_link": null, "results": []}))
+                    .into_response(),
+            );
         }
         filter.callable = Some(true);
     }
@@ -77,7 +83,10 @@ pub(super) async fn list(request: &Request, found: Found) -> Result<Response, Ap
         .iter()
         .map(|v| objects::version(&base, &found.algorithm, v))
         .collect();
-    let link = format!("{}/versions", objects::algorithm_link(&base, &found.algorithm));
+    let link = format!(
+        "{}/versions",
+        objects::algorithm_link(&base, &found.algorithm)
+    );
     Ok(axum::Json(paged(results, page, more, &link, &kept)).into_response())
 }
 
@@ -98,7 +107,12 @@ pub(super) async fn one(request: &Request, found: Found, hash: &str) -> Result<R
             ))
             .code(1000)
         })?;
-    Ok(axum::Json(objects::version(&request.base_url(), &found.algorithm, &version)).into_response())
+    Ok(axum::Json(objects::version(
+        &request.base_url(),
+        &found.algorithm,
+        &version,
+    ))
+    .into_response())
 }
 
 /// A text field of the publish body: a string as is, other JSON as its text.
@@ -157,10 +171,12 @@ pub(super) async fn publish(request: &Request, found: Found) -> Result<Response,
         .await?;
     let (owner, name) = (&found.algorithm.owner, &found.algorithm.name);
     match outcome {
-        Ok(version) => {
-            Ok(axum::Json(objects::version(&request.base_url(), &found.algorithm, &version))
-                .into_response())
-        }
+        Ok(version) => Ok(axum::Json(objects::version(
+            &request.base_url(),
+            &found.algorithm,
+            &version,
+        ))
+        .into_response()),
         Err(PublishRefusal::AlreadyPublished(version)) => Err(AppError::bad_request(format!(
             "Version already published. Please compile your algorithm. \
              ({owner}/{name}'s latest build is version {version})"
@@ -184,9 +200,18 @@ mod tests {
     fn every_version_type_spelling_is_read() {
         let bump = |v: Value| bump_of(&v);
         assert_eq!(bump(json!({})).unwrap(), Bump::Minor);
-        assert_eq!(bump(json!({"version_info": {"version_type": "MAJOR"}})).unwrap(), Bump::Major);
-        assert_eq!(bump(json!({"version_info": {"version_type": "patch"}})).unwrap(), Bump::Revision);
-        assert_eq!(bump(json!({"version_info": {"version_type": "revision"}})).unwrap(), Bump::Revision);
+        assert_eq!(
+            bump(json!({"version_info": {"version_type": "MAJOR"}})).unwrap(),
+            Bump::Major
+        );
+        assert_eq!(
+            bump(json!({"version_info": {"version_type": "patch"}})).unwrap(),
+            Bump::Revision
+        );
+        assert_eq!(
+            bump(json!({"version_info": {"version_type": "revision"}})).unwrap(),
+            Bump::Revision
+        );
         assert_eq!(bump(json!({"type": "default"})).unwrap(), Bump::Minor);
         assert!(bump(json!({"version_info": {"version_type": "huge"}})).is_err());
         assert!(bump(json!({"version_info": {"version_type": 3}})).is_err());
