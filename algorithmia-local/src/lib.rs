@@ -4,6 +4,13 @@
 //! algorithm calls (`/v1/algo`) and the Data API (`/v1/connector`, `/v1/data`) well enough for
 //! the official Python and Node clients to work against it unchanged.
 //!
+//! It is also a small platform: the management API (`/v1/algorithms/...`: create, update,
+//! publish, versions, builds, secrets, errors; users, organisations, insights, build
+//! environments) keeps its state in SQLite, `state.db` in the data directory, so a restart on
+//! the same [`data_dir`](LocalServerBuilder::data_dir) keeps every algorithm, version, build and
+//! secret. API keys are stored there only as SHA-256 hashes; secret values are never answered.
+//! [`StateStore`] opens that database from outside the server.
+//!
 //! ```
 //! use algorithmia_local::{AlgorithmDef, AlgoError, LocalServer, Output};
 //!
