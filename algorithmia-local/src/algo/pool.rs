@@ -252,8 +252,8 @@ impl WorkerPool {
         } = self.options;
         if ahead >= queue {
             return Err(AlgoError::unavailable(format!(
-                "{} is at capacity: all {workers} of its workers are busy and its queue of \
-                 {queue} waiting calls is full; try again later",
+                "{} is at capacity: its pool of {workers} worker(s) is busy and its queue of \
+                 {queue} call(s) is full; try again later",
                 self.spec.name
             )));
         }
@@ -261,8 +261,8 @@ impl WorkerPool {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(_closed)) => Err(stopping()),
             Err(_) => Err(AlgoError::unavailable(format!(
-                "{} is at capacity: the call waited {} s in the queue and none of its \
-                 {workers} workers came free; try again later",
+                "{} is at capacity: the call waited {} s in the queue and none of its pool of \
+                 {workers} worker(s) came free; try again later",
                 self.spec.name,
                 queue_timeout.as_secs_f64()
             ))),
@@ -313,4 +313,119 @@ pub(crate) fn pooled_handler(pool: Arc<WorkerPool>) -> Handler {
             .await
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::data::store::UploadLimits;
+    use crate::data::{DataDir, Storage};
+
+    const SECRET: &str = "pool-secret-8c1f2e";
+
+    fn context() -> Context {
+        let limits = UploadLimits {
+            max_bytes: 1024,
+            idle_timeout: Duration::from_secs(5),
+        };
+        let storage = Storage::new(DataDir::temporary().unwrap(), &[], None, limits).unwrap();
+        Context::new(
+            Arc::new(storage),
+            "alice".into(),
+            "req-pool".into(),
+            "test/Secret/1.0.0".parse().unwrap(),
+        )
+    }
+
+    fn spec() -> WorkerSpec {
+        WorkerSpec {
+            name: "test/Secret".into(),
+            command: format!(
+                "{} tests/adk/test_algorithm.py",
+                testkit::venv_bin("python").display()
+            ),
+            cwd: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
+            env: vec![("POOL_SECRET".into(), SECRET.into())],
+        }
+    }
+
+    /// Everything logged, at every level.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<StdMutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut log) = self.0.lock() {
+                log.extend_from_slice(bytes);
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_spec_env_reaches_the_process_and_its_values_stay_out_of_debug_and_logs() {
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let pool = WorkerPool::new(spec(), PoolOptions::with_workers(1)).unwrap();
+        let ctx = context();
+        let timeout = Duration::from_secs(30);
+        tracing::subscriber::with_default(subscriber, || {
+            runtime.block_on(async {
+                pool.start().await.unwrap();
+                let seen = pool
+                    .call(
+                        Input::Json(serde_json::json!({"action": "env", "name": "POOL_SECRET"})),
+                        &ctx,
+                        timeout,
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    seen,
+                    crate::algo::Output::Json(serde_json::json!({"value": SECRET}))
+                );
+                // A crash and a restart log what happened, with the worker's environment near.
+                let crash = Input::Json(serde_json::json!({"action": "crash"}));
+                let err = pool.call(crash, &ctx, timeout).await.unwrap_err();
+                assert!(!err.message.contains(SECRET), "{err}");
+                let echo = Input::Json(serde_json::json!({"who": "next"}));
+                pool.call(echo, &ctx, timeout).await.unwrap();
+                pool.shutdown().await;
+            })
+        });
+        let log = String::from_utf8_lossy(&log.0.lock().unwrap()).into_owned();
+        assert!(
+            log.contains("worker replaced"),
+            "the log was captured: {log}"
+        );
+        assert!(!log.contains(SECRET), "{log}");
+        for debug in [format!("{:?}", spec()), format!("{pool:?}")] {
+            assert!(
+                debug.contains("POOL_SECRET") && !debug.contains(SECRET),
+                "{debug}"
+            );
+        }
+    }
+
+    #[test]
+    fn options_default_to_a_worker_per_core_and_a_bounded_queue() {
+        let options = PoolOptions::default();
+        assert_eq!(options.workers, default_workers());
+        assert_eq!(options.queue, 64 * options.workers);
+        assert_eq!(PoolOptions::with_workers(0).workers, 1);
+    }
 }

@@ -39,6 +39,8 @@ impl LocalServer {
             algorithms: Vec::new(),
             adk: Vec::new(),
             adk_workers: None,
+            adk_queue: None,
+            adk_queue_timeout: None,
             max_upload_bytes: 64 * 1024 * 1024 * 1024,
             upload_idle_timeout: Duration::from_secs(30),
             worker_threads: 2,
@@ -62,6 +64,8 @@ pub struct LocalServerBuilder {
     pub(super) algorithms: Vec<AlgorithmDef>,
     pub(super) adk: Vec<AdkAlgorithm>,
     pub(super) adk_workers: Option<usize>,
+    pub(super) adk_queue: Option<usize>,
+    pub(super) adk_queue_timeout: Option<Duration>,
     pub(super) max_upload_bytes: u64,
     pub(super) upload_idle_timeout: Duration,
     pub(super) worker_threads: usize,
@@ -161,6 +165,20 @@ impl LocalServerBuilder {
     /// minute, and are then refused with HTTP 503.
     pub fn adk_workers(mut self, workers: usize) -> Self {
         self.adk_workers = Some(workers);
+        self
+    }
+
+    /// How many calls of each ADK algorithm may wait for a worker (default 64 per worker); one
+    /// more is refused at once with HTTP 503.
+    pub fn adk_queue(mut self, calls: usize) -> Self {
+        self.adk_queue = Some(calls);
+        self
+    }
+
+    /// How long a call of an ADK algorithm may wait for a worker before it is refused with HTTP
+    /// 503 (default a minute).
+    pub fn adk_queue_timeout(mut self, timeout: Duration) -> Self {
+        self.adk_queue_timeout = Some(timeout);
         self
     }
 

@@ -104,12 +104,17 @@ impl LocalServerBuilder {
                         ("ALGORITHMIA_API_KEY".to_owned(), api_key.clone()),
                     ],
                 };
-                let pool = WorkerPool::new(worker, PoolOptions::with_workers(workers)).map_err(
-                    |source| StartError::DataDir {
+                let defaults = PoolOptions::with_workers(workers);
+                let options = PoolOptions {
+                    queue: self.adk_queue.unwrap_or(defaults.queue),
+                    queue_timeout: self.adk_queue_timeout.unwrap_or(defaults.queue_timeout),
+                    ..defaults
+                };
+                let pool =
+                    WorkerPool::new(worker, options).map_err(|source| StartError::DataDir {
                         path: std::env::temp_dir(),
                         source,
-                    },
-                )?;
+                    })?;
                 let pool = Arc::new(pool);
                 registry
                     .insert(algo::adk::definition(spec, Arc::clone(&pool)))
