@@ -205,7 +205,9 @@ impl Worker {
         let mut response = String::new();
         let outcome = match written {
             Err(e) => Err(format!("could not send the request: {e}")),
+            // Biased: a response already written wins over an exit that follows it.
             Ok(()) => tokio::select! {
+                biased;
                 read = self.fifo.read_line(&mut response) => match read {
                     Ok(n) if n > 0 => Ok(()),
                     Ok(_) => Err("the response pipe closed".to_owned()),

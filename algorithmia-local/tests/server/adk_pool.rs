@@ -250,3 +250,38 @@ async fn no_worker_process_outlives_the_server() {
         .unwrap();
     assert_eq!(still_running(&pids), Vec::<u64>::new(), "of {pids:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_past_its_timeout_kills_its_worker_and_the_next_call_gets_a_new_one() {
+    let server = hosting(&[("test/Stuck", 1)]).start().unwrap();
+    let algo = client(&server, ALICE).algo("test/Stuck");
+    let before = algo
+        .pipe(json!({"who": 1}))
+        .await
+        .unwrap()
+        .as_json()
+        .unwrap()["pid"]
+        .as_u64()
+        .unwrap();
+    let err = algo
+        .clone()
+        .timeout(Duration::from_secs(1))
+        .pipe(sleep(30.0))
+        .await
+        .unwrap_err();
+    let e = err.algorithm_error().unwrap();
+    assert_eq!(e.error_type.as_deref(), Some("TimeoutError"), "{e:?}");
+    assert!(
+        still_running(&[before]).is_empty(),
+        "the stuck worker is killed"
+    );
+    let after = algo
+        .pipe(json!({"who": 2}))
+        .await
+        .unwrap()
+        .as_json()
+        .unwrap()["pid"]
+        .as_u64()
+        .unwrap();
+    assert_ne!(before, after);
+}
