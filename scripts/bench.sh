@@ -27,3 +27,6 @@ step "data: 1 GiB up and down, ours and curl"
 target/release/algorithmia-bench data --size-mib 1024
 step "the blueprint's bootstrap"
 target/release/algorithmia-bench blueprint
+step "a hosted ADK algorithm: a pool of 1 worker and one per core, beside apply in one process"
+# Not pinned: the pool's workers inherit the server's CPUs, and must be free to use them all.
+target/release/algorithmia-bench hosted

@@ -7,6 +7,9 @@ use algorithmia_client::wire::{ErrorBody, ErrorEnvelope, HEADER_ERROR_MESSAGE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+/// The error type of a call refused for lack of capacity (HTTP 503).
+pub(crate) const CAPACITY_ERROR: &str = "CapacityError";
+
 /// An error an algorithm raises: a message and an error type (`AlgorithmError` by default).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlgoError {
@@ -16,6 +19,9 @@ pub struct AlgoError {
     pub error_type: String,
     /// A stack trace, if the algorithm has one to show.
     pub stacktrace: Option<String>,
+    /// Set by the server, never by an algorithm: the call did not run because the algorithm has
+    /// no capacity left (its workers and queue are full), so the API answers 503.
+    pub(crate) unavailable: bool,
 }
 
 impl AlgoError {
@@ -35,6 +41,15 @@ impl AlgoError {
             message: message.into(),
             error_type: error_type.into(),
             stacktrace: None,
+            unavailable: false,
+        }
+    }
+
+    /// The call was not run: no capacity (answered as HTTP 503, which clients may retry).
+    pub(crate) fn unavailable(message: impl Into<String>) -> Self {
+        AlgoError {
+            unavailable: true,
+            ..AlgoError::with_type(CAPACITY_ERROR, message)
         }
     }
 }

@@ -37,6 +37,10 @@ struct Args {
     /// OWNER/NAME[@VERSION]=COMMAND (the command runs with `sh -c`). Repeatable.
     #[arg(long = "algorithm", value_name = "OWNER/NAME[@VERSION]=COMMAND")]
     algorithms: Vec<String>,
+    /// Processes each --algorithm may run at once (default: the number of cores); more calls
+    /// wait in a queue, and are refused with 503 when it is full.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    algorithm_workers: Option<u64>,
     /// Do not register the built-in algorithms (demo/Hello, util/Echo, util/Delay, util/Fail,
     /// and opencv/SmartThumbnail and ml/PricePredictor in a build with the `workflow-algorithms`
     /// feature).
@@ -110,6 +114,9 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(spec) = args.faults {
         tracing::warn!(%spec, "injecting faults");
         builder = builder.faults(spec);
+    }
+    if let Some(workers) = args.algorithm_workers {
+        builder = builder.adk_workers(usize::try_from(workers).unwrap_or(1));
     }
     for spec in &args.algorithms {
         builder = builder.adk_algorithm(algorithmia_local::AdkAlgorithm::parse(spec)?);

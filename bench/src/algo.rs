@@ -29,7 +29,7 @@ pub(crate) struct Sample {
     pub(crate) p99_ms: f64,
 }
 
-fn payload() -> Value {
+pub(crate) fn payload() -> Value {
     json!({"data": "x".repeat(1000)})
 }
 
@@ -59,8 +59,18 @@ fn client(url: &str) -> Result<algorithmia_client::Client, String> {
 }
 
 async fn ours_async(url: &str, concurrency: usize, run_for: Duration) -> Result<Sample, String> {
-    let algo = client(url)?.algo("util/Echo");
-    let input = payload();
+    calls_of(url, "util/Echo", payload(), concurrency, run_for).await
+}
+
+/// `concurrency` tasks calling `algorithm` with `input` through our async client for `run_for`.
+pub(crate) async fn calls_of(
+    url: &str,
+    algorithm: &str,
+    input: Value,
+    concurrency: usize,
+    run_for: Duration,
+) -> Result<Sample, String> {
+    let algo = client(url)?.algo(algorithm);
     let deadline = Instant::now() + run_for;
     let started = Instant::now();
     let workers = (0..concurrency).map(|_| {

@@ -2,10 +2,12 @@
 //!
 //! `cargo build --release --workspace && target/release/algorithmia-bench data --size-mib 1024`
 //! `target/release/algorithmia-bench blueprint`
+//! `target/release/algorithmia-bench hosted`
 
 mod algo;
 mod blueprint;
 mod data;
+mod hosted;
 mod proc;
 
 use std::path::PathBuf;
@@ -38,6 +40,16 @@ enum Scenario {
         /// server's CPU: the limit is then the server's, not the load generator's.
         #[arg(long, value_name = "LIST")]
         server_cpus: Option<String>,
+    },
+    /// A hosted ADK algorithm through the server: a pool of 1 worker and of one per core, beside
+    /// the same apply in a loop inside one Python process.
+    Hosted {
+        /// Seconds each configuration runs at each concurrency.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+        /// Runs of each, interleaved; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
     /// A large file uploaded and downloaded through our client, beside curl.
     Data {
@@ -101,6 +113,23 @@ fn main() -> ExitCode {
                 std::fs::write(&chart, algo::svg(&table)).map_err(|e| e.to_string())?;
                 println!("chart: {}", chart.display());
                 Ok(())
+            }),
+        Scenario::Hosted { seconds, runs } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| {
+                rt.block_on(hosted::run(
+                    &[1, 8, 64],
+                    runs,
+                    std::time::Duration::from_secs(seconds),
+                ))
+            })
+            .map(|report| {
+                println!("{}", hosted::markdown(&report));
+                if let Ok(json) = serde_json::to_string(&report) {
+                    println!("{json}");
+                }
             }),
         Scenario::Blueprint { runs } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()

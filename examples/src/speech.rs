@@ -71,6 +71,7 @@ pub fn speech_algorithm(python: Option<&Path>) -> AdkAlgorithm {
                 .join("examples/algorithms/speech_recognition/algorithm.py")
                 .display()
         ),
+        workers: None,
     }
 }
 

@@ -3,11 +3,13 @@
 pub(crate) mod adk;
 pub(crate) mod builtins;
 pub(crate) mod hosted;
+pub(crate) mod pool;
 #[cfg(feature = "workflow-algorithms")]
 mod predict;
 mod registry;
 #[cfg(feature = "workflow-algorithms")]
 mod thumbnail;
+mod worker;
 
 use std::future::Future;
 use std::pin::Pin;

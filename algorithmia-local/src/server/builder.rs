@@ -40,6 +40,9 @@ impl LocalServer {
             builtins: true,
             algorithms: Vec::new(),
             adk: Vec::new(),
+            adk_workers: None,
+            adk_queue: None,
+            adk_queue_timeout: None,
             max_upload_bytes: 64 * 1024 * 1024 * 1024,
             upload_idle_timeout: Duration::from_secs(30),
             worker_threads: 2,
@@ -65,6 +68,9 @@ pub struct LocalServerBuilder {
     pub(super) builtins: bool,
     pub(super) algorithms: Vec<AlgorithmDef>,
     pub(super) adk: Vec<AdkAlgorithm>,
+    pub(super) adk_workers: Option<usize>,
+    pub(super) adk_queue: Option<usize>,
+    pub(super) adk_queue_timeout: Option<Duration>,
     pub(super) max_upload_bytes: u64,
     pub(super) upload_idle_timeout: Duration,
     pub(super) worker_threads: usize,
@@ -181,10 +187,34 @@ impl LocalServerBuilder {
     }
 
     /// Host an algorithm written with the official Python ADK: `command` runs it (with `sh -c`),
-    /// with `ALGORITHMIA_API` and `ALGORITHMIA_API_KEY` set to this server. It is started with the
+    /// with `ALGORITHMIA_API` and `ALGORITHMIA_API_KEY` set to this server, on a pool of up to
+    /// [`adk_workers`](Self::adk_workers) processes. Its first process is started with the
     /// server, so a missing interpreter or package fails `start()`.
     pub fn adk_algorithm(mut self, algorithm: AdkAlgorithm) -> Self {
         self.adk.push(algorithm);
+        self
+    }
+
+    /// How many processes each ADK algorithm may run at once, unless its
+    /// [`AdkAlgorithm::workers`] says otherwise (default: the number of cores). Workers start
+    /// as calls need them; calls beyond them wait in a queue of 64 per worker, for up to a
+    /// minute, and are then refused with HTTP 503.
+    pub fn adk_workers(mut self, workers: usize) -> Self {
+        self.adk_workers = Some(workers);
+        self
+    }
+
+    /// How many calls of each ADK algorithm may wait for a worker (default 64 per worker); one
+    /// more is refused at once with HTTP 503.
+    pub fn adk_queue(mut self, calls: usize) -> Self {
+        self.adk_queue = Some(calls);
+        self
+    }
+
+    /// How long a call of an ADK algorithm may wait for a worker before it is refused with HTTP
+    /// 503 (default a minute).
+    pub fn adk_queue_timeout(mut self, timeout: Duration) -> Self {
+        self.adk_queue_timeout = Some(timeout);
         self
     }
 

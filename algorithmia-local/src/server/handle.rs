@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 use super::StartError;
 use super::serve::{ConnTimeouts, serve};
 use super::setup::Setup;
+use crate::algo::pool::WorkerPool;
 use crate::api::Executions;
 use crate::faults::{FaultKind, FaultPlan, FaultStats};
 
@@ -26,7 +27,7 @@ pub(super) fn spawn(
 ) -> Result<ServerHandle, StartError> {
     let Setup {
         state,
-        runners,
+        pools,
         api_key,
         user,
         data_dir,
@@ -50,8 +51,10 @@ pub(super) fn spawn(
         .spawn(move || {
             runtime.block_on(async move {
                 // ADK processes start first, so a missing interpreter or package fails start().
-                for (name, runner) in &runners {
-                    if let Err(e) = runner.start().await {
+                for pool in &pools {
+                    if let Err(e) = pool.start().await {
+                        stop_pools(&pools).await;
+                        let name = pool.name();
                         let _ =
                             ready.send(Err(StartError::Config(format!("algorithm {name}: {e}"))));
                         return;
@@ -69,6 +72,9 @@ pub(super) fn spawn(
                     let _ = stopped.await;
                 })
                 .await;
+                // No process outlives the server: idle workers now, busy ones as their calls
+                // end (or as the runtime drops them).
+                stop_pools(&pools).await;
             });
             // In-flight work gets a moment to finish; then the runtime goes, and with it the
             // state and a temporary data directory.
@@ -90,6 +96,11 @@ pub(super) fn spawn(
         executions,
         faults,
     })
+}
+
+/// Stop every ADK worker pool, waiting for their idle processes to exit.
+async fn stop_pools(pools: &[Arc<WorkerPool>]) {
+    futures_util::future::join_all(pools.iter().map(|pool| pool.shutdown())).await;
 }
 
 /// A running server. Dropping it stops the server (and removes a temporary data directory).

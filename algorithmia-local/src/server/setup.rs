@@ -9,7 +9,7 @@ use std::time::Duration;
 use algorithmia_client::wire;
 
 use super::{LocalServerBuilder, StartError};
-use crate::algo::adk::AdkRunner;
+use crate::algo::pool::{PoolOptions, WorkerPool, WorkerSpec, default_workers};
 use crate::algo::{self, Registry};
 use crate::api::{AppState, DEFAULT_USER, Executions, Keys};
 use crate::data::store::{S3Credentials, UploadLimits};
@@ -20,8 +20,9 @@ use crate::store::Store;
 /// A built state, and what serving it on a socket takes besides.
 pub(super) struct Setup {
     pub(super) state: AppState,
-    /// ADK algorithms, each with its process runner, started before the first connection.
-    pub(super) runners: Vec<(String, Arc<AdkRunner>)>,
+    /// ADK algorithms, each with its worker pool, started before the first connection and
+    /// stopped after the last.
+    pub(super) pools: Vec<Arc<WorkerPool>>,
     /// A key the server accepts, and its user.
     pub(super) api_key: String,
     pub(super) user: String,
@@ -83,22 +84,44 @@ impl LocalServerBuilder {
                 )
             }
         };
-        let mut runners = Vec::new();
+        let mut pools = Vec::new();
         if let Some(addr) = addr {
             for spec in &self.adk {
-                let env = vec![
-                    ("ALGORITHMIA_API".to_owned(), format!("http://{addr}")),
-                    ("ALGORITHMIA_API_KEY".to_owned(), api_key.clone()),
-                ];
-                let shim = root.join(".adk");
-                let runner = Arc::new(
-                    AdkRunner::new(spec.clone(), env, &shim)
-                        .map_err(|source| StartError::DataDir { path: shim, source })?,
-                );
+                let workers = spec
+                    .workers
+                    .or(self.adk_workers)
+                    .unwrap_or_else(default_workers);
+                if workers == 0 {
+                    return Err(StartError::Config(format!(
+                        "algorithm {}: the number of workers must be at least 1",
+                        spec.name
+                    )));
+                }
+                let worker = WorkerSpec {
+                    name: spec.name.clone(),
+                    command: spec.command.clone(),
+                    cwd: None,
+                    env: vec![
+                        ("ALGORITHMIA_API".to_owned(), format!("http://{addr}")),
+                        ("ALGORITHMIA_API_KEY".to_owned(), api_key.clone()),
+                    ],
+                };
+                let defaults = PoolOptions::with_workers(workers);
+                let options = PoolOptions {
+                    queue: self.adk_queue.unwrap_or(defaults.queue),
+                    queue_timeout: self.adk_queue_timeout.unwrap_or(defaults.queue_timeout),
+                    ..defaults
+                };
+                let pool =
+                    WorkerPool::new(worker, options).map_err(|source| StartError::DataDir {
+                        path: std::env::temp_dir(),
+                        source,
+                    })?;
+                let pool = Arc::new(pool);
                 registry
-                    .insert(algo::adk::definition(spec, Arc::clone(&runner)))
+                    .insert(algo::adk::definition(spec, Arc::clone(&pool)))
                     .map_err(|e| StartError::Config(e.to_string()))?;
-                runners.push((spec.name.clone(), runner));
+                pools.push(pool);
             }
         }
         let state = AppState {
@@ -119,7 +142,7 @@ impl LocalServerBuilder {
         };
         Ok(Setup {
             state,
-            runners,
+            pools,
             api_key,
             user,
             data_dir: root,

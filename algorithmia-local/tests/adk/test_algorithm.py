@@ -23,7 +23,13 @@ def apply(input, state):
             os._exit(3)
         if action == "sleep":
             time.sleep(input["seconds"])
-            return {"slept": input["seconds"]}
+            return {"slept": input["seconds"], "pid": os.getpid()}
+        if action == "env":
+            return {"value": os.environ.get(input["name"])}
+        if action == "spawn":
+            import subprocess
+            child = subprocess.Popen(["sleep", "60"])
+            return {"pid": os.getpid(), "child": child.pid}
         if action == "print":
             print(input["text"])
             return {"printed": True}

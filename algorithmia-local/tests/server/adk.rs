@@ -17,6 +17,7 @@ fn adk_server() -> ServerHandle {
             name: "test/AdkEcho".into(),
             version: "1.0.0".into(),
             command: format!("{} {}", python.display(), script()),
+            workers: None,
         })
         .start()
         .unwrap()
@@ -115,6 +116,7 @@ fn a_missing_interpreter_or_package_fails_at_start() {
                 name: "test/Broken".into(),
                 version: "1.0.0".into(),
                 command,
+                workers: None,
             })
             .start()
             .unwrap_err();

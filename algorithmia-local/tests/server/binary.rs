@@ -123,6 +123,7 @@ fn no_builtins_and_bad_arguments() {
         vec!["--connector", "s3"],
         vec!["--connector", "dropbox=http://127.0.0.1:1"],
         vec!["--page-size", "0"],
+        vec!["--algorithm-workers", "0"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_algorithmia-local"))
             .args(&args)

@@ -9,6 +9,7 @@
 )]
 
 mod adk;
+mod adk_pool;
 mod algo;
 mod app;
 mod binary;

@@ -134,23 +134,36 @@ async fn run(
     }
 }
 
-/// An algorithm's error: in the envelope with status 200, or with 400 for `output=raw`.
+/// An algorithm's error: in the envelope with status 200, or with 400 for `output=raw`; a call
+/// refused for lack of capacity with 503 either way, with `Retry-After` (it did not run).
 fn error_response(mode: OutputMode, error: AlgoError, metadata: Metadata) -> Response {
-    let status = if mode == OutputMode::Raw {
+    let status = if error.unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if mode == OutputMode::Raw {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
+    let message = error.message;
     let body = ErrorEnvelope {
         error: ErrorBody {
-            message: error.message,
+            message: message.clone(),
             error_type: Some(error.error_type),
             stacktrace: error.stacktrace,
             ..ErrorBody::default()
         },
         metadata: Some(metadata),
     };
-    (status, axum::Json(body)).into_response()
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        let headers = response.headers_mut();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        headers.insert(
+            wire::HEADER_ERROR_MESSAGE,
+            crate::error::header_text(&message),
+        );
+    }
+    response
 }
 
 /// The normal answer: the result in the envelope, with its content type and metadata.
