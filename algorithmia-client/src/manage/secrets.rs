@@ -306,3 +306,52 @@ fn scrub(mut error: Error, value: &SecretValue) -> Error {
     }
     error
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_bodies_carry_the_value_but_never_show_it() {
+        let value = SecretValue::new("v@lue-42");
+        let create = NewSecret {
+            owner_type: "algorithm",
+            owner_id: "id",
+            short_name: "DB",
+            provider_id: "p",
+            secret_key: "DB",
+            secret_value: &value,
+            description: None,
+        };
+        let change = SecretChange {
+            secret_value: &value,
+            description: Some("d"),
+        };
+        for debug in [format!("{create:?}"), format!("{change:#?}")] {
+            assert!(!debug.contains("v@lue-42"), "{debug}");
+            assert!(debug.contains("***"), "{debug}");
+        }
+        assert_eq!(
+            serde_json::to_value(&create).unwrap()["secret_value"],
+            "v@lue-42"
+        );
+        assert_eq!(
+            serde_json::to_value(&change).unwrap()["secret_value"],
+            "v@lue-42"
+        );
+    }
+
+    #[test]
+    fn echoed_values_are_scrubbed_from_errors() {
+        let value = SecretValue::new("v@lue-42");
+        let error = Error::decode(
+            "secret",
+            "/p",
+            Some(200),
+            "…v@lue-42…".into(),
+            "invalid type: string \"v@lue-42\"".into(),
+        );
+        let text = format!("{:?}", scrub(error, &value));
+        assert!(!text.contains("v@lue-42"), "{text}");
+    }
+}
