@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::Stream;
 use reqwest::Method;
@@ -14,9 +15,14 @@ use super::model::build::{Build, BuildLogs};
 use super::model::list::AnyList;
 use super::paging::PagedQuery;
 use super::publish::Publish;
+use super::request::decode;
 use crate::algo_ref::{AlgoRef, AlgoRefError, IntoAlgoRef};
 use crate::client::Client;
+use crate::data::Deadline;
 use crate::error::{Error, Result};
+
+/// The shortest time a compile request is given (see [`Algorithm::compile`]).
+pub const COMPILE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// The API's error code for "algorithm not found".
 const ALGORITHM_NOT_FOUND: i64 = 1000;
@@ -142,12 +148,17 @@ impl Algorithm {
         self.client.manage_get(url, "version").await
     }
 
-    /// Build the algorithm's latest source (`POST .../compile`). Not retried once sent.
+    /// Build the algorithm's latest source (`POST .../compile`). The API may answer only when
+    /// the build is done, so the request may take the client's data timeout or
+    /// [`COMPILE_TIMEOUT`], whichever is longer. Not retried once sent.
     pub async fn compile(&self) -> Result<AlgorithmInfo> {
         let url = self.url(&["compile"])?;
-        self.client
-            .manage_json(Method::POST, url, None::<&()>, "algorithm")
-            .await
+        let path = url.path().to_owned();
+        let body = self
+            .client
+            .manage_send_within(Method::POST, url, None, Deadline::AtLeast(COMPILE_TIMEOUT))
+            .await?;
+        decode("algorithm", &path, &body)
     }
 
     /// Publish the latest build as a new version (`POST .../versions`). Not retried once sent.

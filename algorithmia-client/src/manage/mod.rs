@@ -63,7 +63,7 @@ mod secrets;
 mod template;
 mod wait;
 
-pub use algorithm::{Algorithm, VersionQuery};
+pub use algorithm::{Algorithm, COMPILE_TIMEOUT, VersionQuery};
 pub use create::{AlgorithmUpdate, Algorithms, NewAlgorithm};
 pub use insights::MAX_INSIGHTS;
 pub use model::account::{OrgInfo, OrgMember, UserInfo};

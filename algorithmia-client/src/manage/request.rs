@@ -34,12 +34,24 @@ impl Client {
         url: Url,
         body: Option<Vec<u8>>,
     ) -> Result<Bytes> {
+        self.manage_send_within(method, url, body, Deadline::Data)
+            .await
+    }
+
+    /// [`Client::manage_send`] with its own deadline.
+    pub(crate) async fn manage_send_within(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        deadline: Deadline,
+    ) -> Result<Bytes> {
         let class = class_of(&method);
         let mut spec = RequestSpec::new(method, url, class);
         if let Some(body) = body {
             spec = spec.with_body(Body::Bytes(body.into(), wire::CONTENT_TYPE_JSON));
         }
-        let answer = self.data_answer(spec, Deadline::Data).await?;
+        let answer = self.data_answer(spec, deadline).await?;
         let error = wire::json_object(&answer.body)
             .and_then(|mut map| map.remove("error"))
             .is_some_and(|e| !e.is_null());

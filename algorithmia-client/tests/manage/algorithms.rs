@@ -281,3 +281,31 @@ async fn version_scm_status_and_error_logs() {
     assert_eq!(log[0].request_id.as_deref(), Some("req-1"));
     assert_eq!(log[0].extra["worker"], "w1");
 }
+
+#[tokio::test]
+async fn a_compile_outlasts_the_data_timeout_that_bounds_other_requests() {
+    use std::time::Duration;
+    let server = MockServer::start().await;
+    let slow = json(200, algorithm_object()).set_delay(Duration::from_millis(400));
+    Mock::given(method("POST"))
+        .and(path("/v1/algorithms/demo/Hello/compile"))
+        .respond_with(slow.clone())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(slow)
+        .mount(&server)
+        .await;
+    let client = crate::builder(&server)
+        .data_timeout(Duration::from_millis(150))
+        .retry(algorithmia_client::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let algo = client.algorithm("demo/Hello");
+    let compiled = algo.compile().await.unwrap();
+    assert_eq!(
+        compiled.version_info.unwrap().git_hash.as_deref(),
+        Some("abc123")
+    );
+    assert!(algo.get().await.unwrap_err().is_timeout());
+}
