@@ -54,6 +54,36 @@ macro_rules! setting {
     };
 }
 
+/// The setters [`NewAlgorithm`] and [`AlgorithmUpdate`] share: the same fields, the same body.
+macro_rules! common_setters {
+    () => {
+        setting!(/// A one-line description.
+            tagline: String => details.tagline);
+        setting!(/// The build environment's id (see [`Client::environments`]).
+            algorithm_environment: String => settings.algorithm_environment);
+        setting!(/// `cpu` or `gpu`.
+            environment: String => settings.environment);
+        setting!(/// `apl`, `apache2`, `gpl3` or `mit`.
+            license: String => settings.license);
+        setting!(/// `full` or `isolated`.
+            network_access: String => settings.network_access);
+        setting!(/// Whether the algorithm may call other algorithms.
+            pipeline_enabled: bool => settings.pipeline_enabled);
+        setting!(/// `open` or `closed`.
+            source_visibility: String => settings.source_visibility);
+        setting!(/// Whether insights are reported for calls.
+            insights_enabled: bool => settings.insights_enabled);
+
+        /// A sample input, shown on the algorithm's page.
+        pub fn sample_input(mut self, input: impl Into<String>) -> Self {
+            self.version_info = Some(SampleInput {
+                sample_input: input.into(),
+            });
+            self
+        }
+    };
+}
+
 impl NewAlgorithm {
     /// An algorithm called `name` (the last part of `owner/name`), displayed as `label`.
     pub fn new(name: impl Into<String>, label: impl Into<String>) -> Self {
@@ -78,32 +108,9 @@ impl NewAlgorithm {
 
     setting!(/// A longer description.
         summary: String => details.summary);
-    setting!(/// A one-line description.
-        tagline: String => details.tagline);
     setting!(/// The language (`python3-1`, `java`, ...), for algorithms without an environment.
         language: String => settings.language);
-    setting!(/// The build environment's id (see [`Client::environments`]).
-        algorithm_environment: String => settings.algorithm_environment);
-    setting!(/// `cpu` or `gpu`.
-        environment: String => settings.environment);
-    setting!(/// `apl`, `apache2`, `gpl3` or `mit`.
-        license: String => settings.license);
-    setting!(/// `full` or `isolated`.
-        network_access: String => settings.network_access);
-    setting!(/// Whether the algorithm may call other algorithms.
-        pipeline_enabled: bool => settings.pipeline_enabled);
-    setting!(/// `open` or `closed`.
-        source_visibility: String => settings.source_visibility);
-    setting!(/// Whether insights are reported for calls.
-        insights_enabled: bool => settings.insights_enabled);
-
-    /// A sample input, shown on the algorithm's page.
-    pub fn sample_input(mut self, input: impl Into<String>) -> Self {
-        self.version_info = Some(SampleInput {
-            sample_input: input.into(),
-        });
-        self
-    }
+    common_setters!();
 
     /// Where the source lives (an external SCM repository).
     pub fn source(mut self, source: Source) -> Self {
@@ -173,32 +180,9 @@ impl AlgorithmUpdate {
 
     setting!(/// A new display name.
         label: String => details.label);
-    setting!(/// A new longer description.
+    setting!(/// A longer description.
         summary: String => details.summary);
-    setting!(/// A new one-line description.
-        tagline: String => details.tagline);
-    setting!(/// A new build environment id.
-        algorithm_environment: String => settings.algorithm_environment);
-    setting!(/// `cpu` or `gpu`.
-        environment: String => settings.environment);
-    setting!(/// `apl`, `apache2`, `gpl3` or `mit`.
-        license: String => settings.license);
-    setting!(/// `full` or `isolated`.
-        network_access: String => settings.network_access);
-    setting!(/// Whether the algorithm may call other algorithms.
-        pipeline_enabled: bool => settings.pipeline_enabled);
-    setting!(/// `open` or `closed`.
-        source_visibility: String => settings.source_visibility);
-    setting!(/// Whether insights are reported for calls.
-        insights_enabled: bool => settings.insights_enabled);
-
-    /// A new sample input.
-    pub fn sample_input(mut self, input: impl Into<String>) -> Self {
-        self.version_info = Some(SampleInput {
-            sample_input: input.into(),
-        });
-        self
-    }
+    common_setters!();
 }
 
 /// The algorithms of users and organisations: create and list. Made by [`Client::algorithms`].

@@ -8,10 +8,12 @@ use serde_json::{Map, Value};
 
 use super::algorithm::Algorithm;
 use super::model::list::AnyList;
+use crate::auth::ApiKey;
 use crate::error::{Error, Result};
 
 /// A secret's value. Write-only: it has no `Display`, its `Debug` is `SecretValue(***)`, it is
-/// never put in an error, and its memory is overwritten when it is dropped.
+/// never put in an error, and its memory is overwritten when it is dropped (it is kept as an
+/// [`ApiKey`](crate::ApiKey) is).
 ///
 /// ```
 /// use algorithmia_client::manage::SecretValue;
@@ -20,17 +22,17 @@ use crate::error::{Error, Result};
 /// assert_eq!(format!("{value:?}"), "SecretValue(***)");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct SecretValue(String);
+pub struct SecretValue(ApiKey);
 
 impl SecretValue {
     /// Wrap a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        SecretValue(value.into())
+        SecretValue(ApiKey::new(value))
     }
 
     /// The value, for the request body and for scrubbing errors; crate-only on purpose.
     fn expose(&self) -> &str {
-        &self.0
+        self.0.expose()
     }
 }
 
@@ -42,22 +44,13 @@ impl fmt::Debug for SecretValue {
 
 impl From<String> for SecretValue {
     fn from(value: String) -> Self {
-        SecretValue(value)
+        SecretValue::new(value)
     }
 }
 
 impl From<&str> for SecretValue {
     fn from(value: &str) -> Self {
-        SecretValue(value.to_owned())
-    }
-}
-
-impl Drop for SecretValue {
-    fn drop(&mut self) {
-        // A best effort, as for `ApiKey`: overwrite the bytes before they are freed.
-        let mut bytes = std::mem::take(&mut self.0).into_bytes();
-        bytes.iter_mut().for_each(|b| *b = 0);
-        std::hint::black_box(&bytes);
+        SecretValue::new(value)
     }
 }
 
