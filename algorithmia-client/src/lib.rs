@@ -53,6 +53,26 @@
 //! (connection refused, 429, 503); see [`RetryPolicy`]. There is no client-wide timeout: each
 //! call's HTTP timeout is its algorithm timeout plus a margin.
 //!
+//! # Managing algorithms
+//!
+//! The [`manage`] module covers the management API: [`Client::algorithm`] returns a handle to
+//! create, update, compile, publish and delete an algorithm, list its versions and builds (as
+//! lazy paged streams), wait for a build, read its logs and manage its secrets; the client also
+//! lists languages and environments, downloads templates, reads users and organisations, and
+//! reports insights.
+//!
+//! ```no_run
+//! use algorithmia_client::manage::{Publish, VersionType};
+//!
+//! # async fn run(client: algorithmia_client::Client) -> Result<(), algorithmia_client::Error> {
+//! let algo = client.algorithm("demo/Hello");
+//! if algo.exists().await? {
+//!     algo.compile().await?;
+//!     algo.publish(Publish::new(VersionType::Revision)).await?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Features
 //!
 #![cfg_attr(
@@ -77,6 +97,7 @@ pub mod data;
 mod data_uri;
 mod error;
 mod input;
+pub mod manage;
 mod request;
 mod response;
 mod retry;
@@ -105,4 +126,12 @@ const _: () = {
     assert_send_sync_clone::<Client>();
     assert_send_sync_clone::<Algorithm>();
     assert_send_sync_clone::<Algorithm<Raw>>();
+    assert_send_sync_clone::<manage::Algorithm>();
+    assert_send_sync_clone::<manage::Secrets>();
 };
+
+/// The README section on the management API (`docs/README-manage.md`), compiled as a doctest
+/// so that it cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/README-manage.md")]
+struct ReadmeManage;

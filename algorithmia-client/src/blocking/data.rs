@@ -185,10 +185,21 @@ impl fmt::Debug for DataDir {
 }
 
 /// Drive a stream one item per `next()`.
-struct BlockingIter<S> {
+pub(super) struct BlockingIter<S> {
     stream: std::pin::Pin<Box<S>>,
     runtime: Arc<Runtime>,
     done: bool,
+}
+
+impl<S> BlockingIter<S> {
+    /// Read `stream` on `runtime`, one item per `next()`.
+    pub(super) fn new(stream: S, runtime: Arc<Runtime>) -> Self {
+        BlockingIter {
+            stream: Box::pin(stream),
+            runtime,
+            done: false,
+        }
+    }
 }
 
 impl<T, S: futures_util::Stream<Item = Result<T>>> Iterator for BlockingIter<S> {
@@ -212,11 +223,7 @@ impl<T, S: futures_util::Stream<Item = Result<T>>> Iterator for BlockingIter<S> 
 
 impl DataDir {
     fn iter<T, S: futures_util::Stream<Item = Result<T>>>(&self, stream: S) -> BlockingIter<S> {
-        BlockingIter {
-            stream: Box::pin(stream),
-            runtime: Arc::clone(&self.runtime),
-            done: false,
-        }
+        BlockingIter::new(stream, Arc::clone(&self.runtime))
     }
 
     /// See [`crate::DataDir::uri`].

@@ -13,6 +13,7 @@
 //! ```
 
 mod data;
+pub mod manage;
 
 use std::fmt;
 use std::future::Future;

@@ -125,6 +125,10 @@ impl Client {
                 spec.timeout = Some(self.inner.data_timeout);
                 self.execute(spec).await
             }
+            Deadline::AtLeast(floor) => {
+                spec.timeout = Some(self.inner.data_timeout.max(floor));
+                self.execute(spec).await
+            }
             Deadline::Transfer => {
                 let (method, url) = (spec.method.clone(), spec.url.clone());
                 let progress = Liveness::new();
@@ -261,6 +265,9 @@ pub(crate) enum Deadline {
     Data,
     /// Transfers of whole files: no overall deadline.
     Transfer,
+    /// Requests the server answers only when its work is done (a compile): the data timeout,
+    /// but no less than this.
+    AtLeast(Duration),
 }
 
 /// The `X-Data-Type` of a response, if any.

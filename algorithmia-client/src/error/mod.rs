@@ -109,6 +109,43 @@ pub enum Error {
         /// The data URI.
         uri: String,
     },
+    /// More insights than one report may carry; nothing was sent.
+    #[error("{count} insights in one report, more than the limit of {limit}; nothing was sent")]
+    TooManyInsights {
+        /// How many were given.
+        count: usize,
+        /// The API's limit.
+        limit: usize,
+    },
+    /// A build was still not finished when the wait's timeout passed.
+    #[error(
+        "build {build_id} of {algorithm} was still {last_status} after {waited:?}; it may still finish"
+    )]
+    BuildTimeout {
+        /// The algorithm.
+        algorithm: String,
+        /// The build.
+        build_id: String,
+        /// How long was waited.
+        waited: std::time::Duration,
+        /// The last status seen.
+        last_status: String,
+    },
+    /// An archive (an environment template) holds an entry that would be unsafe to unpack, or
+    /// is not a readable archive.
+    #[error("refused to unpack {entry}: {reason}")]
+    UnsafeArchive {
+        /// The entry's path as the archive names it.
+        entry: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Setting a secret needs a secret provider, and the API lists none.
+    #[error("the API lists no secret provider at {path}; an administrator must configure one")]
+    NoSecretProvider {
+        /// The path that was asked.
+        path: String,
+    },
 }
 
 /// Shorthand for `Result<T, algorithmia_client::Error>`.
