@@ -31,6 +31,7 @@
 
 mod algo;
 mod api;
+pub mod build;
 mod conn;
 mod context;
 mod data;
