@@ -238,7 +238,9 @@ impl Builder {
         check_name("owner", &request.owner)?;
         check_name("algorithm name", &request.name)?;
         check_commit(&request.commit)?;
-        let dir = self.algorithm_dir(&request.algorithm_id)?.join(&request.commit);
+        let dir = self
+            .algorithm_dir(&request.algorithm_id)?
+            .join(&request.commit);
         check_inside(&self.root, &dir)?;
         let cwd = dir.join("src");
         let runtime = Runtime {
@@ -346,7 +348,10 @@ impl Builder {
     ) -> Result<(), String> {
         note(log, &format!("$ git checkout {}", request.commit));
         if !request.repo.join("objects").is_dir() {
-            return Err(format!("there is no repository at {}", request.repo.display()));
+            return Err(format!(
+                "there is no repository at {}",
+                request.repo.display()
+            ));
         }
         let git = &self.shared.git;
         let index = dir.join(".index");
@@ -356,7 +361,12 @@ impl Builder {
 
         let steps: [&[&OsStr]; 2] = [
             &[os(&work_tree), os("read-tree"), os(&commit)],
-            &[os(&work_tree), os("checkout-index"), os("--all"), os("--force")],
+            &[
+                os(&work_tree),
+                os("checkout-index"),
+                os("--all"),
+                os("--force"),
+            ],
         ];
         for args in steps {
             git.run(&request.repo, args, &env, None)

@@ -97,7 +97,10 @@ pub(crate) async fn start(
         .stderr(Stdio::piped());
     for (name, value) in [
         ("CONTENT_TYPE", request.content_type.clone()),
-        ("CONTENT_LENGTH", request.content_length.map(|n| n.to_string())),
+        (
+            "CONTENT_LENGTH",
+            request.content_length.map(|n| n.to_string()),
+        ),
         ("HTTP_CONTENT_ENCODING", request.content_encoding.clone()),
         ("GIT_PROTOCOL", request.git_protocol.clone()),
     ] {

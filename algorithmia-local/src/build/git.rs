@@ -11,7 +11,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 /// The author and committer of commits the platform makes itself.
-pub(crate) const PLATFORM_AUTHOR: (&str, &str) = ("Algorithmia Local", "platform@algorithmia.local");
+pub(crate) const PLATFORM_AUTHOR: (&str, &str) =
+    ("Algorithmia Local", "platform@algorithmia.local");
 
 /// A git invocation that failed: what was attempted and what git said.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -31,7 +32,9 @@ impl GitEnv {
     /// A fresh environment with an empty private `HOME`.
     pub(crate) fn new() -> std::io::Result<Arc<GitEnv>> {
         Ok(Arc::new(GitEnv {
-            home: tempfile::Builder::new().prefix("algorithmia-git-home").tempdir()?,
+            home: tempfile::Builder::new()
+                .prefix("algorithmia-git-home")
+                .tempdir()?,
         }))
     }
 
@@ -40,7 +43,10 @@ impl GitEnv {
         let mut command = Command::new(program);
         command
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()))
+            .env(
+                "PATH",
+                std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+            )
             .env("HOME", self.home.path())
             .env("LANG", "C")
             .env("GIT_CONFIG_NOSYSTEM", "1")

@@ -203,7 +203,10 @@ async fn serve(
     let query = query.unwrap_or_default();
     let rest = rest.trim_start_matches('/');
     let Some(name) = repo.strip_suffix(".git") else {
-        return plain(StatusCode::NOT_FOUND, "repositories are at /git/OWNER/NAME.git");
+        return plain(
+            StatusCode::NOT_FOUND,
+            "repositories are at /git/OWNER/NAME.git",
+        );
     };
     let Some((service, write)) = service(request.method(), rest, &query) else {
         return plain(
@@ -254,8 +257,12 @@ async fn serve(
         content_type: header_text(headers, header::CONTENT_TYPE),
         content_length: header_text(headers, header::CONTENT_LENGTH).and_then(|n| n.parse().ok()),
         content_encoding: header_text(headers, header::CONTENT_ENCODING),
-        git_protocol: header_text(headers, header::HeaderName::from_static("git-protocol"))
-            .filter(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || "=:.-_".contains(c))),
+        git_protocol: header_text(headers, header::HeaderName::from_static("git-protocol")).filter(
+            |p| {
+                p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "=:.-_".contains(c))
+            },
+        ),
         remote_user: user.name.clone(),
     };
     let body: Body = request.into_body();
@@ -314,9 +321,12 @@ mod tests {
     fn keys_come_from_the_password_or_a_lone_user_name() {
         let mut headers = HeaderMap::new();
         let basic = |s: &str| {
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(s))
-                .parse()
-                .unwrap()
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(s)
+            )
+            .parse()
+            .unwrap()
         };
         headers.insert(header::AUTHORIZATION, basic("x:simKey"));
         assert_eq!(basic_key(&headers).as_deref(), Some("simKey"));
@@ -331,12 +341,18 @@ mod tests {
     #[test]
     fn only_the_smart_services_are_served() {
         let q = "service=git-receive-pack";
-        assert_eq!(service(&Method::GET, "info/refs", q).map(|s| s.1), Some(true));
+        assert_eq!(
+            service(&Method::GET, "info/refs", q).map(|s| s.1),
+            Some(true)
+        );
         assert_eq!(
             service(&Method::GET, "info/refs", "service=git-upload-pack").map(|s| s.1),
             Some(false)
         );
-        assert_eq!(service(&Method::POST, "git-receive-pack", "").map(|s| s.1), Some(true));
+        assert_eq!(
+            service(&Method::POST, "git-receive-pack", "").map(|s| s.1),
+            Some(true)
+        );
         assert!(service(&Method::GET, "info/refs", "").is_none());
         assert!(service(&Method::GET, "HEAD", "").is_none());
         assert!(service(&Method::GET, "objects/info/packs", "").is_none());

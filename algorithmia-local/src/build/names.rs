@@ -130,7 +130,18 @@ mod tests {
         for good in ["a", "Hello_World-2", "x9"] {
             assert!(check_name("owner", good).is_ok(), "{good}");
         }
-        for bad in ["", "9a", "_a", "a/b", "..", "a..b.", "a b", "é", "a.b", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "9a",
+            "_a",
+            "a/b",
+            "..",
+            "a..b.",
+            "a b",
+            "é",
+            "a.b",
+            &"a".repeat(65),
+        ] {
             assert!(check_name("owner", bad).is_err(), "{bad}");
         }
         assert!(check_id("42").is_ok() && check_id("algo-1.2").is_ok());

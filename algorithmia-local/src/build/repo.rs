@@ -83,10 +83,12 @@ struct Inner {
 impl Repositories {
     /// Repositories under `root`, created if missing.
     pub fn new(root: PathBuf) -> Result<Repositories, RepoError> {
-        let io = |action| move |source| RepoError::Io {
-            action,
-            path: PathBuf::new(),
-            source,
+        let io = |action| {
+            move |source| RepoError::Io {
+                action,
+                path: PathBuf::new(),
+                source,
+            }
         };
         std::fs::create_dir_all(&root).map_err(io("creating"))?;
         let root = root.canonicalize().map_err(io("resolving"))?;
@@ -182,8 +184,13 @@ impl Repositories {
         let init_branch = format!("--initial-branch={DEFAULT_BRANCH}");
         let mut init = init.to_vec();
         init.push(os(&init_branch));
-        git.run(path, &init, &[], None).await.map_err(step("init"))?;
-        for (key, value) in [("http.receivepack", "true"), ("receive.fsckObjects", "true")] {
+        git.run(path, &init, &[], None)
+            .await
+            .map_err(step("init"))?;
+        for (key, value) in [
+            ("http.receivepack", "true"),
+            ("receive.fsckObjects", "true"),
+        ] {
             git.run(path, &[os("config"), os(key), os(value)], &[], None)
                 .await
                 .map_err(step("config"))?;
@@ -198,11 +205,21 @@ impl Repositories {
         let index_env = [("GIT_INDEX_FILE", index.as_os_str())];
         for (file, content) in files {
             let blob = git
-                .run(path, &[os("hash-object"), os("-w"), os("--stdin")], &[], Some(content))
+                .run(
+                    path,
+                    &[os("hash-object"), os("-w"), os("--stdin")],
+                    &[],
+                    Some(content),
+                )
                 .await
                 .map_err(step("hash-object"))?;
             let info = format!("100644,{blob},{}", file.to_string_lossy());
-            let args = [os("update-index"), os("--add"), os("--cacheinfo"), os(&info)];
+            let args = [
+                os("update-index"),
+                os("--add"),
+                os("--cacheinfo"),
+                os(&info),
+            ];
             git.run(path, &args, &index_env, None)
                 .await
                 .map_err(step("update-index"))?;
@@ -222,9 +239,14 @@ impl Repositories {
             .await
             .map_err(step("commit-tree"))?;
         let branch = format!("refs/heads/{DEFAULT_BRANCH}");
-        git.run(path, &[os("update-ref"), os(&branch), os(&commit)], &[], None)
-            .await
-            .map_err(step("update-ref"))?;
+        git.run(
+            path,
+            &[os("update-ref"), os(&branch), os(&commit)],
+            &[],
+            None,
+        )
+        .await
+        .map_err(step("update-ref"))?;
         Ok(commit)
     }
 
@@ -268,13 +290,17 @@ impl Repositories {
 
 /// The head of the default branch (where `HEAD` points) of the bare repository at `path`.
 pub(crate) async fn head_of(git: &GitEnv, path: &Path) -> Result<Option<String>, GitFailure> {
-
     let branch = git
         .run(path, &[os("symbolic-ref"), os("HEAD")], &[], None)
         .await?;
     let format = "--format=%(objectname)";
     let head = git
-        .run(path, &[os("for-each-ref"), os(format), os(&branch)], &[], None)
+        .run(
+            path,
+            &[os("for-each-ref"), os(format), os(&branch)],
+            &[],
+            None,
+        )
         .await?;
     Ok(Some(head).filter(|h| !h.is_empty()))
 }

@@ -73,12 +73,12 @@ mod tests {
         );
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(format!(
-                "{}",
-                runtime.command().replace(r#"exec "$2" "$3""#, "pwd")
-            ))
+            .arg(runtime.command().replace(r#"exec "$2" "$3""#, "pwd"))
             .output()
             .unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), cwd.to_string_lossy());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            cwd.to_string_lossy()
+        );
     }
 }

@@ -13,11 +13,7 @@ fn builder(data: &Path) -> Builder {
     Builder::new(data.join("builds"), testkit::venv_bin("python"), 2).unwrap()
 }
 
-async fn repo_with(
-    repos: &Repositories,
-    name: &str,
-    files: &[(PathBuf, Vec<u8>)],
-) -> BuildRequest {
+async fn repo_with(repos: &Repositories, name: &str, files: &[(PathBuf, Vec<u8>)]) -> BuildRequest {
     let commit = repos.create("alice", name, files, "alice").await.unwrap();
     BuildRequest {
         algorithm_id: format!("id-{name}"),
@@ -38,23 +34,36 @@ async fn a_good_build_installs_its_requirements_and_runs_as_an_adk_algorithm() {
 
     let clock = Instant::now();
     let output = builder.build(request.clone()).await;
-    eprintln!("a build with algorithmia and algorithmia-adk took {:?}", clock.elapsed());
+    eprintln!(
+        "a build with algorithmia and algorithmia-adk took {:?}",
+        clock.elapsed()
+    );
     assert_eq!(output.status, BuildStatus::Succeeded, "{}", output.log);
     assert!(!output.reused);
-    assert!(output.log.contains("Successfully installed"), "{}", output.log);
+    assert!(
+        output.log.contains("Successfully installed"),
+        "{}",
+        output.log
+    );
     assert!(output.log.contains("algorithmia-adk"), "{}", output.log);
     assert!(output.log.contains("py_compile"), "{}", output.log);
-    let dir = builder.algorithm_dir("id-Hello").unwrap().join(&request.commit);
+    let dir = builder
+        .algorithm_dir("id-Hello")
+        .unwrap()
+        .join(&request.commit);
     assert_eq!(output.dir, dir);
     assert_eq!(output.runtime.cwd, dir.join("src"));
     assert_eq!(output.runtime.entry, dir.join("src/src/Hello.py"));
     assert!(output.runtime.python.starts_with(dir.join("venv")));
-    assert!(data.path().join("builds/.pip-cache").is_dir());
 
     let clock = Instant::now();
     let again = builder.build(request.clone()).await;
     assert_eq!(again.status, BuildStatus::Succeeded);
-    assert!(again.reused && again.log.starts_with("Reusing"), "{}", again.log);
+    assert!(
+        again.reused && again.log.starts_with("Reusing"),
+        "{}",
+        again.log
+    );
     assert!(clock.elapsed() < Duration::from_secs(2));
     assert_eq!(again.runtime, output.runtime);
 
@@ -85,15 +94,25 @@ async fn pip_errors_syntax_errors_and_missing_entry_points_fail_the_build() {
     let repos = Repositories::new(data.path().join("git")).unwrap();
     let builder = builder(data.path());
 
-    let bad = template("alice", "BadReq", Some("this-package-does-not-exist-zzz==0.0.1\n"));
+    let bad = template(
+        "alice",
+        "BadReq",
+        Some("this-package-does-not-exist-zzz==0.0.1\n"),
+    );
     let output = builder.build(repo_with(&repos, "BadReq", &bad).await).await;
     assert_eq!(output.status, BuildStatus::Failed, "{}", output.log);
     assert!(
-        output.log.contains("No matching distribution found for this-package-does-not-exist-zzz"),
+        output
+            .log
+            .contains("No matching distribution found for this-package-does-not-exist-zzz"),
         "{}",
         output.log
     );
-    assert!(output.log.contains("Build failed: pip install"), "{}", output.log);
+    assert!(
+        output.log.contains("Build failed: pip install"),
+        "{}",
+        output.log
+    );
     assert!(!output.log.contains("py_compile"), "{}", output.log);
 
     let slow = Builder::new(data.path().join("slow"), testkit::venv_bin("python"), 1)
@@ -102,19 +121,33 @@ async fn pip_errors_syntax_errors_and_missing_entry_points_fail_the_build() {
     let slow_req = template("alice", "Slow", Some("algorithmia-adk\n"));
     let output = slow.build(repo_with(&repos, "Slow", &slow_req).await).await;
     assert_eq!(output.status, BuildStatus::Failed, "{}", output.log);
-    assert!(output.log.contains("did not finish within 1ms"), "{}", output.log);
+    assert!(
+        output.log.contains("did not finish within 1ms"),
+        "{}",
+        output.log
+    );
 
     let mut broken = template("alice", "Broken", None);
     broken[2].1 = b"def apply(input:\n    return input\n".to_vec();
-    let output = builder.build(repo_with(&repos, "Broken", &broken).await).await;
+    let output = builder
+        .build(repo_with(&repos, "Broken", &broken).await)
+        .await;
     assert_eq!(output.status, BuildStatus::Failed, "{}", output.log);
     assert!(output.log.contains("SyntaxError"), "{}", output.log);
     assert!(output.log.contains("No requirements.txt"), "{}", output.log);
 
     let other = template("alice", "Other", None);
-    let output = builder.build(repo_with(&repos, "Missing", &other).await).await;
+    let output = builder
+        .build(repo_with(&repos, "Missing", &other).await)
+        .await;
     assert_eq!(output.status, BuildStatus::Failed, "{}", output.log);
-    assert!(output.log.contains("the entry point src/Missing.py is missing"), "{}", output.log);
+    assert!(
+        output
+            .log
+            .contains("the entry point src/Missing.py is missing"),
+        "{}",
+        output.log
+    );
 
     let mut unknown = repo_with(&repos, "Unknown", &template("alice", "Unknown", None)).await;
     unknown.commit = "0".repeat(40);
@@ -145,7 +178,10 @@ async fn builds_of_one_algorithm_run_one_after_the_other() {
     let mut four = repo_with(&repos, "Four", &template("alice", "Four", None)).await;
     four.algorithm_id = "another".into();
     let (c, d) = tokio::join!(builder.build(three), builder.build(four));
-    assert!(c.started < d.finished && d.started < c.finished, "{c:?} {d:?}");
+    assert!(
+        c.started < d.finished && d.started < c.finished,
+        "{c:?} {d:?}"
+    );
 }
 
 #[tokio::test]
@@ -157,11 +193,41 @@ async fn build_paths_that_leave_the_root_are_refused() {
     let good = repo_with(&repos, "Hello", &template("alice", "Hello", None)).await;
 
     let cases: Vec<(&str, BuildRequest)> = vec![
-        ("build id", BuildRequest { algorithm_id: "../x".into(), ..good.clone() }),
-        ("build id", BuildRequest { algorithm_id: "/tmp/x".into(), ..good.clone() }),
-        ("commit", BuildRequest { commit: "../../etc".into(), ..good.clone() }),
-        ("commit", BuildRequest { commit: "HEAD".into(), ..good.clone() }),
-        ("algorithm name", BuildRequest { name: "../Hello".into(), ..good.clone() }),
+        (
+            "build id",
+            BuildRequest {
+                algorithm_id: "../x".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "build id",
+            BuildRequest {
+                algorithm_id: "/tmp/x".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "commit",
+            BuildRequest {
+                commit: "../../etc".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "commit",
+            BuildRequest {
+                commit: "HEAD".into(),
+                ..good.clone()
+            },
+        ),
+        (
+            "algorithm name",
+            BuildRequest {
+                name: "../Hello".into(),
+                ..good.clone()
+            },
+        ),
     ];
     for (what, request) in cases {
         let output = builder.build(request.clone()).await;
@@ -169,10 +235,16 @@ async fn build_paths_that_leave_the_root_are_refused() {
         assert!(output.log.contains(what), "{request:?}: {}", output.log);
         assert_eq!(output.dir, PathBuf::new());
     }
-    std::os::unix::fs::symlink(outside.path(), builder.algorithm_dir("x").unwrap().with_file_name("link"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path(),
+        builder.algorithm_dir("x").unwrap().with_file_name("link"),
+    )
+    .unwrap();
     let output = builder
-        .build(BuildRequest { algorithm_id: "link".into(), ..good.clone() })
+        .build(BuildRequest {
+            algorithm_id: "link".into(),
+            ..good.clone()
+        })
         .await;
     assert_eq!(output.status, BuildStatus::Failed);
     assert!(output.log.contains("leaves"), "{}", output.log);

@@ -39,31 +39,80 @@ async fn clone_edit_and_push_moves_the_head_and_fires_the_hook() {
     let (addr, pushes) = start(&repos, None).await;
     let home = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
-    git_ok(home.path(), work.path(), &["clone", &url(addr, ALICE_KEY, "alice/Hello"), "Hello"]).await;
+    git_ok(
+        home.path(),
+        work.path(),
+        &["clone", &url(addr, ALICE_KEY, "alice/Hello"), "Hello"],
+    )
+    .await;
     let clone = work.path().join("Hello");
     let source = std::fs::read_to_string(clone.join("src/Hello.py")).unwrap();
     assert!(source.contains("hello {}"));
-    assert_eq!(git_ok(home.path(), &clone, &["rev-parse", "HEAD"]).await, first);
+    assert_eq!(
+        git_ok(home.path(), &clone, &["rev-parse", "HEAD"]).await,
+        first
+    );
 
-    std::fs::write(clone.join("src/Hello.py"), source.replace("hello {}", "howdy {}")).unwrap();
+    std::fs::write(
+        clone.join("src/Hello.py"),
+        source.replace("hello {}", "howdy {}"),
+    )
+    .unwrap();
     git_ok(home.path(), &clone, &["commit", "-q", "-am", "Say howdy"]).await;
     let second = git_ok(home.path(), &clone, &["rev-parse", "HEAD"]).await;
     git_ok(home.path(), &clone, &["push", "-q", "origin", "master"]).await;
 
-    assert_eq!(repos.head("alice", "Hello").await.unwrap(), Some(second.clone()));
+    assert_eq!(
+        repos.head("alice", "Hello").await.unwrap(),
+        Some(second.clone())
+    );
     assert_eq!(
         *pushes.lock().unwrap(),
         vec![("alice".to_owned(), "Hello".to_owned(), second.clone())]
     );
     // A push to another branch does not move the default branch: no hook.
-    git_ok(home.path(), &clone, &["push", "-q", "origin", "master:refs/heads/feature"]).await;
+    git_ok(
+        home.path(),
+        &clone,
+        &["push", "-q", "origin", "master:refs/heads/feature"],
+    )
+    .await;
     assert_eq!(pushes.lock().unwrap().len(), 1);
-    // A second clone sees the pushed commit (upload-pack after receive-pack).
-    git_ok(home.path(), work.path(), &["clone", "-q", &url(addr, ALICE_KEY, "alice/Hello"), "Again"]).await;
+    // A push over git's 1 MiB post buffer goes chunked, without a Content-Length.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let noise: Vec<u8> = (0..3 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    std::fs::write(clone.join("src/model.bin"), &noise).unwrap();
+    git_ok(home.path(), &clone, &["add", "src/model.bin"]).await;
+    git_ok(home.path(), &clone, &["commit", "-q", "-m", "A model"]).await;
+    let third = git_ok(home.path(), &clone, &["rev-parse", "HEAD"]).await;
+    git_ok(home.path(), &clone, &["push", "-q", "origin", "master"]).await;
+    assert_eq!(pushes.lock().unwrap().last().unwrap().2, third);
+    assert_eq!(pushes.lock().unwrap().len(), 2);
+    // A second clone sees the pushed commits (upload-pack after receive-pack).
+    git_ok(
+        home.path(),
+        work.path(),
+        &["clone", "-q", &url(addr, ALICE_KEY, "alice/Hello"), "Again"],
+    )
+    .await;
     let again = std::fs::read_to_string(work.path().join("Again/src/Hello.py")).unwrap();
     assert!(again.contains("howdy {}"));
+    assert_eq!(
+        std::fs::read(work.path().join("Again/src/model.bin")).unwrap(),
+        noise
+    );
     assert!(!server_log().contains(ALICE_KEY), "the key was logged");
-    assert!(server_log().contains("git request"), "nothing was logged at all");
+    assert!(
+        server_log().contains("git request"),
+        "nothing was logged at all"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -79,14 +128,24 @@ async fn wrong_keys_refused_pushes_and_unknown_repositories_fail() {
     let work = tempfile::tempdir().unwrap();
 
     let wrong = "simWrongKey-77aa11";
-    let out = git(home.path(), work.path(), &["clone", &url(addr, wrong, "alice/Hello"), "W"]).await;
+    let out = git(
+        home.path(),
+        work.path(),
+        &["clone", &url(addr, wrong, "alice/Hello"), "W"],
+    )
+    .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("Authentication failed"), "{stderr}");
     assert!(!work.path().join("W/src").exists());
 
     // bob may read alice's repository but not push to it.
-    git_ok(home.path(), work.path(), &["clone", "-q", &url(addr, BOB_KEY, "alice/Hello"), "B"]).await;
+    git_ok(
+        home.path(),
+        work.path(),
+        &["clone", "-q", &url(addr, BOB_KEY, "alice/Hello"), "B"],
+    )
+    .await;
     let clone = work.path().join("B");
     std::fs::write(clone.join("src/extra.py"), "x = 1\n").unwrap();
     git_ok(home.path(), &clone, &["add", "."]).await;
@@ -98,7 +157,12 @@ async fn wrong_keys_refused_pushes_and_unknown_repositories_fail() {
     assert_eq!(repos.head("alice", "Hello").await.unwrap(), Some(first));
     assert!(pushes.lock().unwrap().is_empty());
 
-    let out = git(home.path(), work.path(), &["clone", &url(addr, ALICE_KEY, "alice/Nope"), "N"]).await;
+    let out = git(
+        home.path(),
+        work.path(),
+        &["clone", &url(addr, ALICE_KEY, "alice/Nope"), "N"],
+    )
+    .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("not found"), "{stderr}");
@@ -112,28 +176,61 @@ async fn wrong_keys_refused_pushes_and_unknown_repositories_fail() {
         anonymous.headers()["www-authenticate"],
         r#"Basic realm="algorithmia""#
     );
-    let wrong_key = http.get(&refs).basic_auth("x", Some(wrong)).send().await.unwrap();
+    let wrong_key = http
+        .get(&refs)
+        .basic_auth("x", Some(wrong))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_key.status(), 401);
-    let ok = http.get(&refs).basic_auth("x", Some(ALICE_KEY)).send().await.unwrap();
+    let ok = http
+        .get(&refs)
+        .basic_auth("x", Some(ALICE_KEY))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     assert_eq!(
         ok.headers()["content-type"],
         "application/x-git-upload-pack-advertisement"
     );
-    let key_as_user = http.get(&refs).basic_auth(ALICE_KEY, None::<&str>).send().await.unwrap();
+    let key_as_user = http
+        .get(&refs)
+        .basic_auth(ALICE_KEY, None::<&str>)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(key_as_user.status(), 200);
     let nope = format!("http://{addr}/git/alice/Nope.git/info/refs?service=git-upload-pack");
-    let nope = http.get(&nope).basic_auth("x", Some(ALICE_KEY)).send().await.unwrap();
+    let nope = http
+        .get(&nope)
+        .basic_auth("x", Some(ALICE_KEY))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(nope.status(), 404);
     let dumb = format!("http://{addr}/git/alice/Hello.git/HEAD");
-    let dumb = http.get(&dumb).basic_auth("x", Some(ALICE_KEY)).send().await.unwrap();
+    let dumb = http
+        .get(&dumb)
+        .basic_auth("x", Some(ALICE_KEY))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(dumb.status(), 404);
-    let escape = format!("http://{addr}/git/alice/..%2F..%2Fetc.git/info/refs?service=git-upload-pack");
-    let escape = http.get(&escape).basic_auth("x", Some(ALICE_KEY)).send().await.unwrap();
+    let escape =
+        format!("http://{addr}/git/alice/..%2F..%2Fetc.git/info/refs?service=git-upload-pack");
+    let escape = http
+        .get(&escape)
+        .basic_auth("x", Some(ALICE_KEY))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(escape.status(), 404);
 
     let too_big = http
-        .post(format!("http://{addr}/git/alice/Hello.git/git-receive-pack"))
+        .post(format!(
+            "http://{addr}/git/alice/Hello.git/git-receive-pack"
+        ))
         .basic_auth("x", Some(ALICE_KEY))
         .header("content-type", "application/x-git-receive-pack-request")
         .body(vec![b'0'; 128 * 1024])
