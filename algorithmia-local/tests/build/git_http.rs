@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use futures_util::StreamExt;
+
 use algorithmia_local::build::{GitHttp, Repositories};
 
 use crate::{ALICE_KEY, BOB_KEY, access, capture_logs, git, git_ok, serve, server_log, template};
@@ -243,4 +245,91 @@ async fn wrong_keys_refused_pushes_and_unknown_repositories_fail() {
     for key in [wrong, ALICE_KEY, BOB_KEY] {
         assert!(!log.contains(key), "{key} was logged");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backend_is_stopped_at_its_timeout_or_when_its_client_goes() {
+    capture_logs();
+    let data = tempfile::tempdir().unwrap();
+    let repos = Repositories::new(data.path().join("git")).unwrap();
+    repos
+        .create(
+            "alice",
+            "Endless",
+            &template("alice", "Endless", None),
+            "alice",
+        )
+        .await
+        .unwrap();
+    let service =
+        GitHttp::new(repos.clone(), access).timeout(std::time::Duration::from_millis(500));
+    let addr = serve(service.router()).await;
+    // An upload-pack request whose body never ends: git answers its headers, then waits.
+    let endless = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"0011command=ls-refs\n"))
+    })
+    .chain(futures_util::stream::pending());
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let clock = std::time::Instant::now();
+    let response = http
+        .post(format!(
+            "http://{addr}/git/alice/Endless.git/git-upload-pack"
+        ))
+        .basic_auth("x", Some(ALICE_KEY))
+        .header("content-type", "application/x-git-upload-pack-request")
+        .body(reqwest::Body::wrap_stream(endless))
+        .send()
+        .await;
+    let marker = b"PATH_INFO=/alice/Endless.git/git-upload-pack";
+    let running = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter_map(|entry| std::fs::read(entry.path().join("environ")).ok())
+            .any(|environ| environ.split(|b| *b == 0).any(|var| var == marker))
+    };
+    // The headers arrive, then the body is cut off at the deadline.
+    let response = response.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(running(), "the backend is not visible while it waits");
+    assert!(response.bytes().await.is_err());
+    let elapsed = clock.elapsed();
+    assert!(
+        elapsed >= std::time::Duration::from_millis(400),
+        "{elapsed:?}"
+    );
+    assert!(elapsed < std::time::Duration::from_secs(10), "{elapsed:?}");
+    // And no git process of that request is left.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while running() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!running(), "a git process outlived its request");
+
+    // A client that goes away stops the backend long before its timeout.
+    let patient = GitHttp::new(repos.clone(), access).timeout(std::time::Duration::from_secs(120));
+    let addr = serve(patient.router()).await;
+    let endless = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"0011command=ls-refs\n"))
+    })
+    .chain(futures_util::stream::pending());
+    let response = http
+        .post(format!(
+            "http://{addr}/git/alice/Endless.git/git-upload-pack"
+        ))
+        .basic_auth("x", Some(ALICE_KEY))
+        .header("content-type", "application/x-git-upload-pack-request")
+        .body(reqwest::Body::wrap_stream(endless))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(running());
+    drop(response);
+    drop(http);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while running() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!running(), "the backend outlived its client");
 }
