@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use tokio::process::Command;
 use tokio::sync::{Mutex, OnceCell, Semaphore};
 
-use super::git::{GitEnv, os};
+use super::git::GitEnv;
 use super::log::{BuildLog, DEFAULT_LOG_CAP};
 use super::names::{NameError, check_commit, check_id, check_inside, check_name};
 use super::runtime::Runtime;
@@ -353,26 +353,12 @@ impl Builder {
                 request.repo.display()
             ));
         }
-        let git = &self.shared.git;
         let index = dir.join(".index");
-        let env = [("GIT_INDEX_FILE", index.as_os_str())];
-        let work_tree = format!("--work-tree={}", into.display());
-        let commit = format!("{}^{{commit}}", request.commit);
-
-        let steps: [&[&OsStr]; 2] = [
-            &[os(&work_tree), os("read-tree"), os(&commit)],
-            &[
-                os(&work_tree),
-                os("checkout-index"),
-                os("--all"),
-                os("--force"),
-            ],
-        ];
-        for args in steps {
-            git.run(&request.repo, args, &env, None)
-                .await
-                .map_err(|e| format!("could not check out {}: {}", request.commit, e.message))?;
-        }
+        self.shared
+            .git
+            .checkout(&request.repo, &request.commit, &index, into)
+            .await
+            .map_err(|e| format!("could not check out {}: {}", request.commit, e.message))?;
         let _ = std::fs::remove_file(&index);
         Ok(())
     }

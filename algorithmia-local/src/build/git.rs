@@ -112,6 +112,38 @@ impl GitEnv {
     }
 }
 
+impl GitEnv {
+    /// Check `commit` of the bare repository `repo` out into the directory `into`, through a
+    /// temporary index at `index`. Git's own checks apply: no `..`, no `.git`, no symbolic
+    /// link followed out of the tree.
+    pub(crate) async fn checkout(
+        &self,
+        repo: &Path,
+        commit: &str,
+        index: &Path,
+        into: &Path,
+    ) -> Result<(), GitFailure> {
+        let env = [("GIT_INDEX_FILE", index.as_os_str())];
+        let work_tree = format!("--work-tree={}", into.display());
+        let commit = format!("{commit}^{{commit}}");
+        self.run(
+            repo,
+            &[os(&work_tree), os("read-tree"), os(&commit)],
+            &env,
+            None,
+        )
+        .await?;
+        let args = [
+            os(&work_tree),
+            os("checkout-index"),
+            os("--all"),
+            os("--force"),
+        ];
+        self.run(repo, &args, &env, None).await?;
+        Ok(())
+    }
+}
+
 /// A command-line argument.
 pub(crate) fn os(text: &str) -> &OsStr {
     OsStr::new(text)
