@@ -83,16 +83,17 @@ struct Inner {
 impl Repositories {
     /// Repositories under `root`, created if missing.
     pub fn new(root: PathBuf) -> Result<Repositories, RepoError> {
-        let io = |action| {
+        let io = |action, path: &Path| {
+            let path = path.to_owned();
             move |source| RepoError::Io {
                 action,
-                path: PathBuf::new(),
+                path,
                 source,
             }
         };
-        std::fs::create_dir_all(&root).map_err(io("creating"))?;
-        let root = root.canonicalize().map_err(io("resolving"))?;
-        let git = GitEnv::new().map_err(io("creating a git home in the temp dir"))?;
+        std::fs::create_dir_all(&root).map_err(io("creating", &root))?;
+        let root = root.canonicalize().map_err(io("resolving", &root))?;
+        let git = GitEnv::new().map_err(io("creating a git home in", &std::env::temp_dir()))?;
         Ok(Repositories {
             inner: Arc::new(Inner { root, git }),
         })
