@@ -38,6 +38,7 @@
 
 mod algo;
 mod api;
+pub mod build;
 mod conn;
 mod context;
 mod data;
