@@ -72,6 +72,7 @@ async fn a_good_build_installs_its_requirements_and_runs_as_an_adk_algorithm() {
             name: "alice/Hello".into(),
             version: "1.0.0".into(),
             command: output.runtime.command(),
+            workers: Some(1),
         })
         .start()
         .unwrap();
