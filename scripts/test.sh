@@ -48,6 +48,11 @@ python scripts/check-template.py "$template"
 target_dir=$(cargo metadata --no-deps --format-version 1 --locked \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 
+# The release profile's fat LTO with one codegen unit makes the smallest bootstrap for a deploy, but
+# takes most of the test command's time on two cores; here the build is checked, not measured, so
+# both steps (sam build runs cargo-lambda with this environment) build without LTO, in parallel
+# codegen units. `sam build` and `cargo lambda build` by hand keep the profile's settings.
+export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 step "cargo lambda build --release --arm64 (the bootstrap for provided.al2023)"
 cargo lambda build --release --arm64 -p lambda-blueprint
 bootstrap=$target_dir/lambda/algorithmia-blueprint/bootstrap
