@@ -129,9 +129,3 @@ const _: () = {
     assert_send_sync_clone::<manage::Algorithm>();
     assert_send_sync_clone::<manage::Secrets>();
 };
-
-/// The README section on the management API (`docs/README-manage.md`), compiled as a doctest
-/// so that it cannot drift from the code.
-#[cfg(doctest)]
-#[doc = include_str!("../docs/README-manage.md")]
-struct ReadmeManage;
