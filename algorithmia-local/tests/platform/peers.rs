@@ -44,3 +44,44 @@ fn the_official_python_client_manages_algorithms() {
         .unwrap_or(0);
     assert!(count >= 20, "too few checks ran: {stdout}");
 }
+
+/// The official Python client's compile, get_build, get_build_logs and publish against the
+/// binary, with one real build (pip installs the template's requirements).
+#[test]
+fn the_official_python_client_builds_and_publishes() {
+    let python = testkit::venv_bin("python");
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_string_lossy().into_owned();
+    let binary = LocalBinary::start(
+        Path::new(env!("CARGO_BIN_EXE_algorithmia-local")),
+        &[
+            "--api-key",
+            "simPyBuild:pybuilder",
+            "--data-dir",
+            &data_dir,
+            "--no-builtins",
+        ],
+        &[],
+    );
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/python_builds.py");
+    let out = Command::new(python)
+        .arg(&script)
+        .args([binary.base_url.as_str(), "simPyBuild", "pybuilder"])
+        .env_remove("ALGORITHMIA_API_KEY")
+        .env_remove("ALGORITHMIA_API")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{stderr}\n{}",
+        binary.logs()
+    );
+    assert!(
+        stdout.contains("python build scenarios passed: 10"),
+        "{stdout}"
+    );
+    assert!(!binary.logs().contains("simPyBuild"), "the key leaked");
+}
