@@ -384,3 +384,108 @@ async fn create_clone_push_build_call_publish_and_restart() {
     );
     assert!(!out.status.success());
 }
+
+/// An organisation's algorithm: its members clone and push (a build without requirements, so
+/// no pip), anyone else is told it does not exist; deleting it removes the repository, and a
+/// new algorithm of the same name starts again from the template.
+#[tokio::test(flavor = "multi_thread")]
+async fn organisation_members_share_the_repository_and_delete_removes_it() {
+    const CAROL: &str = "simPlatformCarol";
+    const DAVE: &str = "simPlatformDave";
+    let data = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let server = LocalServer::builder()
+        .data_dir(data.path())
+        .api_key(CAROL, "carol")
+        .api_key(DAVE, "dave")
+        .api_key(BOB, "bob")
+        .organization("acme", ["carol", "dave"])
+        .builtins(false)
+        .start()
+        .unwrap();
+    let carol = client(&server, CAROL);
+    let new = || NewAlgorithm::new("Shared", "Shared").language("python3");
+    carol.create_algorithm("acme", new()).await.unwrap();
+    let repo = |user: &str, key: &str| {
+        format!("http://{user}:{key}@{}/git/acme/Shared.git", server.addr())
+    };
+
+    // Dave, a member, clones and pushes; the push builds.
+    git_ok(
+        home.path(),
+        home.path(),
+        &["clone", "-q", &repo("dave", DAVE), "shared"],
+    );
+    let work = home.path().join("shared");
+    std::fs::remove_file(work.join("requirements.txt")).unwrap();
+    std::fs::write(work.join("src/Shared.py"), "print('shared')\n").unwrap();
+    let head = commit_and_push(home.path(), &work, "No requirements");
+    let algorithm = carol.algorithm("acme/Shared");
+    let build = {
+        let mut found = None;
+        for _ in 0..100 {
+            let builds: Vec<Build> = algorithm
+                .builds()
+                .stream()
+                .map(|b| b.unwrap())
+                .collect()
+                .await;
+            found = builds
+                .into_iter()
+                .find(|b| b.commit_sha.as_deref() == Some(head.as_str()));
+            if found.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        found.expect("the push started a build")
+    };
+    let built = algorithm
+        .wait_for_build(
+            &build.build_id,
+            WaitOptions::default().timeout(Duration::from_secs(120)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(built.status, BuildStatus::Succeeded, "{built:?}");
+    let log = algorithm.build_logs(&build.build_id).await.unwrap();
+    assert!(log.contains("No requirements.txt"), "{log}");
+
+    // Bob is not a member: not found, for reading and for writing.
+    let bob_url = repo("bob", BOB);
+    for args in [
+        vec!["ls-remote", bob_url.as_str()],
+        vec!["push", "-q", bob_url.as_str(), "HEAD:master"],
+    ] {
+        let out = git(home.path(), &work, &args);
+        assert!(!out.status.success(), "{args:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("not found") || said.contains("404"),
+            "{args:?}: {said}"
+        );
+    }
+
+    // Delete, create again: a fresh repository with the template's one commit.
+    algorithm.delete().await.unwrap();
+    assert!(!data.path().join("git/acme/Shared.git").exists());
+    carol.create_algorithm("acme", new()).await.unwrap();
+    git_ok(
+        home.path(),
+        home.path(),
+        &["clone", "-q", &repo("carol", CAROL), "again"],
+    );
+    let again = home.path().join("again");
+    let log = git_ok(home.path(), &again, &["log", "--format=%H"]);
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(again.join("requirements.txt").exists());
+    assert!(
+        carol
+            .algorithm("acme/Shared")
+            .builds()
+            .stream()
+            .collect::<Vec<_>>()
+            .await
+            .is_empty()
+    );
+}
