@@ -55,6 +55,16 @@ pub(crate) fn hosting(
     config: HostingConfig,
 ) -> Result<Hosting, String> {
     let repos = Repositories::new(root.join("git")).map_err(|e| e.to_string())?;
+    // Builds a stopped server left in progress will never end: say so.
+    let interrupted = store
+        .fail_unfinished_builds("Build failed: the server stopped before it finished.\n")
+        .map_err(|e| e.to_string())?;
+    if interrupted > 0 {
+        tracing::warn!(
+            builds = interrupted,
+            "builds left in progress by the last run marked failed"
+        );
+    }
     let parallel = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
     let builder = Builder::new(root.join("builds"), config.python.into(), parallel)
         .map_err(|e| format!("could not prepare {}: {e}", root.join("builds").display()))?;
