@@ -44,6 +44,7 @@ mod context;
 mod data;
 mod error;
 pub mod faults;
+mod hosting;
 mod platform;
 mod server;
 mod state;

@@ -46,6 +46,10 @@ struct Args {
     /// feature).
     #[arg(long)]
     no_builtins: bool,
+    /// Do not host the algorithms created through the management API: no git repositories,
+    /// no builds (compile answers 503), no runtimes for their versions.
+    #[arg(long)]
+    no_platform: bool,
     /// How long a client may take to send a request head, counted from when the server starts
     /// waiting for it; idle keep-alive connections are closed after as long (e.g. 30s, 500ms).
     #[arg(
@@ -85,6 +89,7 @@ fn run(args: Args) -> Result<(), String> {
         .bind(parse_bind(&args.bind)?)
         .page_size(args.page_size)
         .builtins(!args.no_builtins)
+        .platform(!args.no_platform)
         .header_read_timeout(args.header_read_timeout.into());
     if let Some(dir) = args.data_dir {
         builder = builder.data_dir(dir);

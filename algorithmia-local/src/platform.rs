@@ -37,6 +37,17 @@ impl Launcher for NoRuntime {
 pub(crate) trait BuildQueue: Send + Sync {
     /// Start building the algorithm's latest commit.
     fn start(&self, algorithm: &AlgorithmRecord) -> Result<BuildRecord, AppError>;
+
+    /// The algorithm was just created (and is in the store): make what it needs, such as its
+    /// repository. An error undoes the creation.
+    fn created(&self, _algorithm: &AlgorithmRecord) -> Result<(), AppError> {
+        Ok(())
+    }
+
+    /// The algorithm was just deleted from the store: remove what was made for it.
+    fn deleted(&self, _algorithm: &AlgorithmRecord) -> Result<(), AppError> {
+        Ok(())
+    }
 }
 
 /// The build queue of a server without a builder: every compile is a 503.

@@ -40,6 +40,18 @@ impl Keys {
         self.users.is_empty()
     }
 
+    /// The user of `key`: its configured user, or `local` for any non-empty key when none is
+    /// configured; `None` for a key this list does not know.
+    pub(crate) fn user_of(&self, key: &str) -> Option<String> {
+        if key.is_empty() {
+            return None;
+        }
+        if self.is_open() {
+            return Some(DEFAULT_USER.to_owned());
+        }
+        self.users.get(key).cloned()
+    }
+
     pub(crate) fn first_key(&self) -> Option<(&str, &str)> {
         self.users
             .iter()

@@ -54,6 +54,8 @@ pub struct AppState {
     pub(crate) launcher: Arc<dyn Launcher>,
     /// Builds them.
     pub(crate) builds: Arc<dyn BuildQueue>,
+    /// The algorithms' git repositories over HTTP, when the server hosts them.
+    pub(crate) git: Option<Router>,
 }
 
 impl fmt::Debug for AppState {
@@ -82,8 +84,9 @@ impl fmt::Debug for AppState {
 /// # drop(router);
 /// # Ok::<(), algorithmia_local::StartError>(())
 /// ```
-pub fn app(state: AppState) -> Router {
+pub fn app(mut state: AppState) -> Router {
     let faults = state.faults.clone();
+    let git = state.git.take();
     let router = Router::new()
         .route("/v1/algo/{*rest}", post(call::call))
         .route("/v1/algorithms/{*rest}", any(manage::algorithms))
@@ -121,7 +124,10 @@ pub fn app(state: AppState) -> Router {
         Some(plan) => router.layer(axum::middleware::from_fn_with_state(plan, faults::inject)),
         None => router,
     };
-    router
-        .layer(TraceLayer::new_for_http())
-        .with_state(Arc::new(state))
+    let router = router.with_state(Arc::new(state));
+    let router = match git {
+        Some(git) => router.merge(git),
+        None => router,
+    };
+    router.layer(TraceLayer::new_for_http())
 }

@@ -233,6 +233,26 @@ impl Builder {
         }
     }
 
+    /// The runtime of an earlier successful build of `commit`, if its build directory holds one
+    /// (after a restart too); `None` otherwise.
+    pub fn built(
+        &self,
+        algorithm_id: &str,
+        owner: &str,
+        name: &str,
+        commit: &str,
+    ) -> Option<Runtime> {
+        let request = BuildRequest {
+            algorithm_id: algorithm_id.to_owned(),
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+            repo: PathBuf::new(),
+            commit: commit.to_owned(),
+        };
+        let (dir, runtime) = self.layout(&request).ok()?;
+        (dir.join(SUCCEEDED_MARKER).is_file() && runtime.python.exists()).then_some(runtime)
+    }
+
     /// `ROOT/ID/COMMIT` and the runtime it will hold.
     fn layout(&self, request: &BuildRequest) -> Result<(PathBuf, Runtime), NameError> {
         check_name("owner", &request.owner)?;

@@ -16,7 +16,7 @@ use super::{ServerHandle, StartError, handle};
 use crate::algo::{AdkAlgorithm, AlgorithmDef};
 use crate::api::AppState;
 use crate::faults::FaultSpec;
-use crate::platform::{BuildQueue, Launcher, NoBuilder, NoRuntime};
+use crate::platform::{BuildQueue, Launcher};
 
 /// How long a connection may take to send a request head, unless set
 /// ([`LocalServerBuilder::header_read_timeout`]).
@@ -50,8 +50,9 @@ impl LocalServer {
             count_executions: false,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             organizations: Vec::new(),
-            launcher: Arc::new(NoRuntime),
-            build_queue: Arc::new(NoBuilder),
+            platform: true,
+            launcher: None,
+            build_queue: None,
         }
     }
 }
@@ -78,8 +79,9 @@ pub struct LocalServerBuilder {
     pub(super) count_executions: bool,
     pub(super) header_read_timeout: Duration,
     pub(super) organizations: Vec<(String, Vec<String>)>,
-    pub(super) launcher: Arc<dyn Launcher>,
-    pub(super) build_queue: Arc<dyn BuildQueue>,
+    pub(super) platform: bool,
+    pub(super) launcher: Option<Arc<dyn Launcher>>,
+    pub(super) build_queue: Option<Arc<dyn BuildQueue>>,
 }
 
 impl std::fmt::Debug for LocalServerBuilder {
@@ -99,6 +101,7 @@ impl std::fmt::Debug for LocalServerBuilder {
             .field("algorithms", &self.algorithms)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("organizations", &self.organizations)
+            .field("platform", &self.platform)
             .finish_non_exhaustive()
     }
 }
@@ -135,18 +138,29 @@ impl LocalServerBuilder {
         self
     }
 
-    /// Run algorithms created through the management API with `launcher` (by default every
-    /// such call answers 503: no runtime).
-    #[allow(dead_code)] // The seam the worker pool plugs into.
-    pub(crate) fn launcher(mut self, launcher: Arc<dyn Launcher>) -> Self {
-        self.launcher = launcher;
+    /// Whether to host the algorithms created through the management API (default yes): each
+    /// gets a git repository at `/git/OWNER/NAME.git` (under `<data>/git`), a push to `master`
+    /// or a compile builds it with `python3` (under `<data>/builds`), and its built versions
+    /// run on pools of [`adk_workers`](Self::adk_workers) processes each, with its secrets as
+    /// environment variables. Off, there are no repositories, a compile answers 503 (no
+    /// builder) and so does a call of a stored version (no runtime).
+    pub fn platform(mut self, on: bool) -> Self {
+        self.platform = on;
         self
     }
 
-    /// Build algorithms with `queue` (by default every compile answers 503: no builder).
-    #[allow(dead_code)] // The seam the builder plugs into.
+    /// Run algorithms created through the management API with `launcher` instead of the
+    /// platform's worker pools.
+    #[allow(dead_code)] // A seam for tests and other runtimes.
+    pub(crate) fn launcher(mut self, launcher: Arc<dyn Launcher>) -> Self {
+        self.launcher = Some(launcher);
+        self
+    }
+
+    /// Build algorithms with `queue` instead of the platform's builder.
+    #[allow(dead_code)] // A seam for tests and other builders.
     pub(crate) fn build_queue(mut self, queue: Arc<dyn BuildQueue>) -> Self {
-        self.build_queue = queue;
+        self.build_queue = Some(queue);
         self
     }
 

@@ -31,6 +31,7 @@ pub(super) fn spawn(
         api_key,
         user,
         data_dir,
+        hosted,
     } = setup;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads)
@@ -54,6 +55,9 @@ pub(super) fn spawn(
                 for pool in &pools {
                     if let Err(e) = pool.start().await {
                         stop_pools(&pools).await;
+                        if let Some(hosted) = &hosted {
+                            hosted.shutdown().await;
+                        }
                         let name = pool.name();
                         let _ =
                             ready.send(Err(StartError::Config(format!("algorithm {name}: {e}"))));
@@ -75,6 +79,9 @@ pub(super) fn spawn(
                 // No process outlives the server: idle workers now, busy ones as their calls
                 // end (or as the runtime drops them).
                 stop_pools(&pools).await;
+                if let Some(hosted) = &hosted {
+                    hosted.shutdown().await;
+                }
             });
             // In-flight work gets a moment to finish; then the runtime goes, and with it the
             // state and a temporary data directory.

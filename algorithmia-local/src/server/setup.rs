@@ -15,6 +15,8 @@ use crate::api::{AppState, DEFAULT_USER, Executions, Keys};
 use crate::data::store::{S3Credentials, UploadLimits};
 use crate::data::{DataDir, Storage};
 use crate::faults::FaultPlan;
+use crate::hosting::{self, HostingConfig, PoolLauncher};
+use crate::platform::{BuildQueue, Launcher, NoBuilder, NoRuntime};
 use crate::store::Store;
 
 /// A built state, and what serving it on a socket takes besides.
@@ -27,6 +29,8 @@ pub(super) struct Setup {
     pub(super) api_key: String,
     pub(super) user: String,
     pub(super) data_dir: PathBuf,
+    /// The pools of the algorithms the platform hosts, stopped with the server.
+    pub(super) hosted: Option<Arc<PoolLauncher>>,
 }
 
 impl LocalServerBuilder {
@@ -71,7 +75,7 @@ impl LocalServerBuilder {
             }
         })?;
 
-        let store = open_store(&root, &self.keys, &self.organizations)?;
+        let store = Arc::new(open_store(&root, &self.keys, &self.organizations)?);
         let (api_key, user) = match keys.first_key() {
             Some((key, user)) => (key.to_owned(), user.to_owned()),
             None => {
@@ -124,6 +128,28 @@ impl LocalServerBuilder {
                 pools.push(pool);
             }
         }
+        let mut env = vec![("ALGORITHMIA_API_KEY".to_owned(), api_key.clone())];
+        if let Some(addr) = addr {
+            env.push(("ALGORITHMIA_API".to_owned(), format!("http://{addr}")));
+        }
+        let workers = self.adk_workers.unwrap_or_else(default_workers).max(1);
+        let defaults = PoolOptions::with_workers(workers);
+        let pool = PoolOptions {
+            queue: self.adk_queue.unwrap_or(defaults.queue),
+            queue_timeout: self.adk_queue_timeout.unwrap_or(defaults.queue_timeout),
+            ..defaults
+        };
+        let config = HostingConfig {
+            env,
+            pool,
+            python: "python3".to_owned(),
+        };
+        let platform = Platform::new(
+            self.platform,
+            self.launcher,
+            self.build_queue,
+            (&root, &store, &keys, config),
+        )?;
         let state = AppState {
             keys,
             registry,
@@ -136,9 +162,10 @@ impl LocalServerBuilder {
                 .count_executions
                 .then(|| Arc::new(Executions::default())),
             faults: self.faults.map(|spec| Arc::new(FaultPlan::new(spec))),
-            store: Arc::new(store),
-            launcher: self.launcher,
-            builds: self.build_queue,
+            store,
+            launcher: platform.launcher,
+            builds: platform.builds,
+            git: platform.git,
         };
         Ok(Setup {
             state,
@@ -146,6 +173,43 @@ impl LocalServerBuilder {
             api_key,
             user,
             data_dir: root,
+            hosted: platform.hosted,
+        })
+    }
+}
+
+/// The launcher, build queue and git routes a server gets: the platform's own unless it is off
+/// or they were replaced.
+struct Platform {
+    launcher: Arc<dyn Launcher>,
+    builds: Arc<dyn BuildQueue>,
+    git: Option<axum::Router>,
+    hosted: Option<Arc<PoolLauncher>>,
+}
+
+impl Platform {
+    fn new(
+        on: bool,
+        launcher: Option<Arc<dyn Launcher>>,
+        builds: Option<Arc<dyn BuildQueue>>,
+        (root, store, keys, config): (&Path, &Arc<Store>, &Keys, HostingConfig),
+    ) -> Result<Platform, StartError> {
+        if !on || (launcher.is_some() && builds.is_some()) {
+            return Ok(Platform {
+                launcher: launcher.unwrap_or_else(|| Arc::new(NoRuntime)),
+                builds: builds.unwrap_or_else(|| Arc::new(NoBuilder)),
+                git: None,
+                hosted: None,
+            });
+        }
+        let hosting = hosting::hosting(root, Arc::clone(store), keys.clone(), config)
+            .map_err(|e| StartError::Config(format!("could not set up hosting: {e}")))?;
+        let hosted = launcher.is_none().then(|| Arc::clone(&hosting.launcher));
+        Ok(Platform {
+            launcher: launcher.unwrap_or(hosting.launcher),
+            builds: builds.unwrap_or(hosting.builds),
+            git: Some(hosting.git),
+            hosted,
         })
     }
 }

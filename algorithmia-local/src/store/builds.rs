@@ -91,6 +91,20 @@ impl Store {
         Ok(Some(record))
     }
 
+    /// Fail every build still in progress, with `log` (a server that stopped mid-build runs
+    /// none of them any more). Returns how many there were.
+    pub(crate) fn fail_unfinished_builds(&self, log: &str) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE builds SET status = ?1, log = ?2, finished_at = ?3 WHERE status = ?4",
+            params![
+                BuildStatus::Failed.as_str(),
+                log,
+                now(),
+                BuildStatus::InProgress.as_str()
+            ],
+        )?)
+    }
+
     /// One build of an algorithm.
     pub(crate) fn build(
         &self,

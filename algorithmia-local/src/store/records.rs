@@ -144,7 +144,6 @@ pub(crate) struct SecretRecord {
 }
 
 /// A secret's value, for a runtime to inject; `Debug` never shows it.
-#[allow(dead_code)] // For the runtimes, which the lead wires in.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct SecretValue {
     /// The environment variable name.

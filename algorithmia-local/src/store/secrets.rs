@@ -129,7 +129,6 @@ impl Store {
     }
 
     /// The secrets' values, as environment variables for the algorithm's runtime.
-    #[allow(dead_code)] // For the builder and the runtimes, which the lead wires in.
     pub(crate) fn secret_values(&self, algorithm_id: &str) -> Result<Vec<SecretValue>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(

@@ -163,3 +163,27 @@ fn secret_values_are_redacted_in_debug() {
     };
     assert!(!format!("{value:?}").contains("hunter2"));
 }
+
+#[test]
+fn unfinished_builds_are_failed_and_finished_ones_kept() {
+    let (_dir, store) = store();
+    let algo = algorithm(&store, "alice", "Interrupted");
+    let done = store.create_build(&algo.id, &"a".repeat(40)).unwrap();
+    store
+        .finish_build(&done.build_id, BuildStatus::Succeeded, "ok")
+        .unwrap();
+    let running = store.create_build(&algo.id, &"b".repeat(40)).unwrap();
+    assert_eq!(store.fail_unfinished_builds("stopped").unwrap(), 1);
+    let running = store.build(&algo.id, &running.build_id).unwrap().unwrap();
+    assert_eq!(
+        (running.status, running.log.as_str()),
+        (BuildStatus::Failed, "stopped")
+    );
+    assert!(running.finished_at.is_some());
+    let done = store.build(&algo.id, &done.build_id).unwrap().unwrap();
+    assert_eq!(
+        (done.status, done.log.as_str()),
+        (BuildStatus::Succeeded, "ok")
+    );
+    assert_eq!(store.fail_unfinished_builds("again").unwrap(), 0);
+}

@@ -131,7 +131,7 @@ fn only_owners_and_org_members_manage_an_algorithm() {
 #[test]
 fn compiling_without_a_builder_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path());
+    let server = crate::builder(dir.path()).platform(false).start().unwrap();
     let alice = Api::new(&server, ALICE);
     alice.create("alice", "Unbuilt");
     let answer = alice.post("/v1/algorithms/alice/Unbuilt/compile", json!({}));

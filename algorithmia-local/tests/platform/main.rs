@@ -31,6 +31,11 @@ pub const CAROL: &str = "simCarolKey";
 
 /// A server on `dir` with alice, bob, and carol (a member of org `acme`).
 pub fn start(dir: &Path) -> ServerHandle {
+    builder(dir).start().unwrap()
+}
+
+/// The settings of [`start`], to change before starting.
+pub fn builder(dir: &Path) -> algorithmia_local::LocalServerBuilder {
     LocalServer::builder()
         .data_dir(dir)
         .api_key(ALICE, "alice")
@@ -38,8 +43,6 @@ pub fn start(dir: &Path) -> ServerHandle {
         .api_key(CAROL, "carol")
         .organization("acme", ["carol"])
         .builtins(false)
-        .start()
-        .unwrap()
 }
 
 /// One answer: status, parsed JSON (or null), and the raw body.

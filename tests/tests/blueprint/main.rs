@@ -19,6 +19,7 @@ mod e2e;
 mod handler_server;
 mod idempotency;
 mod key_stores;
+mod platform;
 mod soak;
 
 use std::collections::HashMap;

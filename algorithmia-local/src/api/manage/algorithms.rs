@@ -108,6 +108,17 @@ pub(super) async fn create(request: &Request, owner: &str) -> Result<Response, A
         })
         .await?
         .ok_or_else(|| not_authorized(&format!("create algorithms for {owner}")))?;
+    let state = std::sync::Arc::clone(&request.state);
+    let record = created.clone();
+    let made = tokio::task::spawn_blocking(move || state.builds.created(&record))
+        .await
+        .map_err(AppError::internal)?;
+    if let Err(e) = made {
+        // No algorithm without its repository: undo the creation.
+        let id = created.id.clone();
+        request.db(move |store| store.delete_algorithm(&id)).await?;
+        return Err(e);
+    }
     let object = object_of(request, created).await?;
     Ok((StatusCode::CREATED, axum::Json(object)).into_response())
 }
@@ -161,6 +172,13 @@ pub(super) async fn delete(request: &Request, found: Found) -> Result<Response, 
     found.require_manager("delete")?;
     let id = found.algorithm.id.clone();
     request.db(move |store| store.delete_algorithm(&id)).await?;
+    let state = std::sync::Arc::clone(&request.state);
+    let algorithm = found.algorithm;
+    let removed = tokio::task::spawn_blocking(move || state.builds.deleted(&algorithm)).await;
+    if !matches!(removed, Ok(Ok(()))) {
+        // The algorithm is gone; what is left on disk is replaced if the name is used again.
+        tracing::warn!("could not remove everything of a deleted algorithm");
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
