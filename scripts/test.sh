@@ -11,6 +11,7 @@ require_rust_tools
 step "test tools: Python (.venv: the official client, moto, cargo-lambda, cfn-lint, SAM CLI) and Node (node_modules)"
 setup_python
 setup_node
+require_git
 require_arm64_target
 export PATH="$PWD/.venv/bin:$PATH"
 

@@ -30,6 +30,12 @@ examples_bin_dir() {
   printf '%s/debug\n' "$target_dir"
 }
 
+# git, which algorithmia-local's platform runs (repositories, `git http-backend`) and its tests drive.
+require_git() {
+  command -v git >/dev/null || apt_install git \
+    || die "git is required by algorithmia-local's platform and its tests; install git"
+}
+
 # Install Debian packages when a tool is missing (CI machines run as root with apt).
 apt_install() {
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
