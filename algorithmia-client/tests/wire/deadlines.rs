@@ -83,7 +83,7 @@ async fn backoffs_stop_at_the_deadline() {
         .mount(&server)
         .await;
     let client = builder(&server).retry(patient()).build().unwrap();
-    let budget = Duration::from_millis(700);
+    let budget = Duration::from_millis(1500);
     let started = Instant::now();
     let err = client
         .algo("a/b")
@@ -95,7 +95,7 @@ async fn backoffs_stop_at_the_deadline() {
     assert_eq!(err.status(), Some(503), "{err:?}");
     // Retried while there was time (a pause is at most 200 ms), and over by the deadline.
     assert!(requests(&server).await >= 2);
-    assert!(elapsed < budget + Duration::from_millis(100), "{elapsed:?}");
+    assert!(elapsed < budget + Duration::from_millis(300), "{elapsed:?}");
 }
 
 #[tokio::test]
@@ -113,7 +113,7 @@ async fn connect_retries_stop_at_the_deadline() {
         .retry(patient())
         .build()
         .unwrap();
-    let budget = Duration::from_millis(700);
+    let budget = Duration::from_millis(1500);
     let started = Instant::now();
     let err = client
         .algo("a/b")
@@ -127,7 +127,7 @@ async fn connect_retries_stop_at_the_deadline() {
         Error::Transport(t) => assert!(t.attempts >= 2, "{}", t.attempts),
         other => panic!("expected a transport error, got {other:?}"),
     }
-    assert!(elapsed < budget + Duration::from_millis(100), "{elapsed:?}");
+    assert!(elapsed < budget + Duration::from_millis(300), "{elapsed:?}");
 }
 
 #[tokio::test]
