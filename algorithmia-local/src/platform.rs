@@ -12,6 +12,10 @@ use crate::store::{AlgorithmRecord, BuildRecord};
 pub(crate) trait Launcher: Send + Sync {
     /// The handler that runs `algorithm` as built from `git_hash` (a full, lower-case hash).
     fn runner(&self, algorithm: &AlgorithmRecord, git_hash: &str) -> Result<Handler, AppError>;
+
+    /// The algorithm's secrets changed (after the change is stored): runners made from now on
+    /// must see the new values. Nothing to do without runtimes.
+    fn secrets_changed(&self, _algorithm_id: &str) {}
 }
 
 /// The launcher of a server without runtimes: every call is a 503.

@@ -1,29 +1,23 @@
 //! [`PoolLauncher`]: runs built versions. Each (algorithm, commit) gets a pool of ADK workers,
 //! made on its first call from the build's directory (so after a restart too), with the
-//! algorithm's secrets as environment variables. The pool is keyed also by a digest of the
-//! secret values: when a secret changes, the next call gets a new pool and the old one stops.
+//! algorithm's secrets as environment variables. When a secret changes, the algorithm's pools
+//! are let go: the next call makes a new one with the new values, the old ones end with their
+//! calls.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::StatusCode;
-use sha2::{Digest, Sha256};
 
 use crate::algo::Handler;
 use crate::algo::pool::{PoolOptions, WorkerPool, WorkerSpec, pooled_handler};
 use crate::build::Builder;
 use crate::error::AppError;
 use crate::platform::Launcher;
-use crate::store::{AlgorithmRecord, SecretValue, Store};
+use crate::store::{AlgorithmRecord, SecretValue, Store, is_env_name};
 
 /// Names the pool's environment keeps for itself: a secret cannot replace them.
 const RESERVED: &[&str] = &["ALGORITHMIA_API", "ALGORITHMIA_API_KEY", "PYTHONPATH"];
-
-struct Hosted {
-    /// SHA-256 of the secrets the pool's workers were started with.
-    secrets: [u8; 32],
-    pool: Arc<WorkerPool>,
-}
 
 /// Worker pools of built versions, made as calls need them.
 pub(crate) struct PoolLauncher {
@@ -32,7 +26,7 @@ pub(crate) struct PoolLauncher {
     env: Vec<(String, String)>,
     options: PoolOptions,
     /// By (algorithm id, commit).
-    pools: Mutex<HashMap<(String, String), Hosted>>,
+    pools: Mutex<HashMap<(String, String), Arc<WorkerPool>>>,
 }
 
 impl PoolLauncher {
@@ -52,30 +46,30 @@ impl PoolLauncher {
         }
     }
 
-    fn pools(&self) -> MutexGuard<'_, HashMap<(String, String), Hosted>> {
+    fn pools(&self) -> MutexGuard<'_, HashMap<(String, String), Arc<WorkerPool>>> {
         self.pools.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Take the pools of one algorithm out of service; they are no longer handed to calls.
+    fn take_algorithm(&self, algorithm_id: &str) -> Vec<Arc<WorkerPool>> {
+        let mut pools = self.pools();
+        let keys: Vec<_> = pools
+            .keys()
+            .filter(|(id, _)| id == algorithm_id)
+            .cloned()
+            .collect();
+        keys.iter().filter_map(|key| pools.remove(key)).collect()
     }
 
     /// Stop the pools of one algorithm (it was deleted).
     pub(crate) async fn drop_algorithm(&self, algorithm_id: &str) {
-        let gone: Vec<Arc<WorkerPool>> = {
-            let mut pools = self.pools();
-            let keys: Vec<_> = pools
-                .keys()
-                .filter(|(id, _)| id == algorithm_id)
-                .cloned()
-                .collect();
-            keys.iter()
-                .filter_map(|key| pools.remove(key))
-                .map(|hosted| hosted.pool)
-                .collect()
-        };
+        let gone = self.take_algorithm(algorithm_id);
         futures_util::future::join_all(gone.iter().map(|pool| pool.shutdown())).await;
     }
 
     /// Stop every pool (the server is stopping).
     pub(crate) async fn shutdown(&self) {
-        let all: Vec<Arc<WorkerPool>> = self.pools().drain().map(|(_, h)| h.pool).collect();
+        let all: Vec<Arc<WorkerPool>> = self.pools().drain().map(|(_, pool)| pool).collect();
         futures_util::future::join_all(all.iter().map(|pool| pool.shutdown())).await;
     }
 
@@ -88,9 +82,7 @@ impl PoolLauncher {
     ) -> Vec<(String, String)> {
         let mut env = self.env.clone();
         for secret in secrets {
-            if !is_variable_name(&secret.secret_key)
-                || RESERVED.contains(&secret.secret_key.as_str())
-            {
+            if !is_env_name(&secret.secret_key) || RESERVED.contains(&secret.secret_key.as_str()) {
                 // The name only: never the value.
                 tracing::warn!(
                     algorithm = %format!("{}/{}", algorithm.owner, algorithm.name),
@@ -107,17 +99,11 @@ impl PoolLauncher {
 
 impl Launcher for PoolLauncher {
     fn runner(&self, algorithm: &AlgorithmRecord, git_hash: &str) -> Result<Handler, AppError> {
-        let secrets = self
-            .store
-            .secret_values(&algorithm.id)
-            .map_err(AppError::internal)?;
-        let digest = digest(&secrets);
         let key = (algorithm.id.clone(), git_hash.to_owned());
+        // Held while a pool is made, so a secret change stored meanwhile lets this pool go too.
         let mut pools = self.pools();
-        if let Some(hosted) = pools.get(&key)
-            && hosted.secrets == digest
-        {
-            return Ok(pooled_handler(Arc::clone(&hosted.pool)));
+        if let Some(pool) = pools.get(&key) {
+            return Ok(pooled_handler(Arc::clone(pool)));
         }
         let name = format!("{}/{}/{git_hash}", algorithm.owner, algorithm.name);
         let runtime = self
@@ -131,6 +117,10 @@ impl Launcher for PoolLauncher {
                     ),
                 )
             })?;
+        let secrets = self
+            .store
+            .secret_values(&algorithm.id)
+            .map_err(AppError::internal)?;
         let spec = WorkerSpec {
             name: name.clone(),
             command: runtime.command(),
@@ -139,60 +129,19 @@ impl Launcher for PoolLauncher {
         };
         let pool = Arc::new(WorkerPool::new(spec, self.options).map_err(AppError::internal)?);
         tracing::info!(algorithm = %name, "worker pool made");
-        let hosted = Hosted {
-            secrets: digest,
-            pool: Arc::clone(&pool),
-        };
-        if let Some(old) = pools.insert(key, hosted) {
-            // Its secrets changed: new calls go to the new pool; this one ends with its calls.
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(async move { old.pool.shutdown().await });
-            }
-        }
+        pools.insert(key, Arc::clone(&pool));
         Ok(pooled_handler(pool))
     }
-}
 
-/// SHA-256 over the secrets' names and values, each ended by a NUL.
-fn digest(secrets: &[SecretValue]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    for secret in secrets {
-        hasher.update(secret.secret_key.as_bytes());
-        hasher.update([0]);
-        hasher.update(secret.value.as_bytes());
-        hasher.update([0]);
-    }
-    hasher.finalize().into()
-}
-
-/// Letters, digits and `_`, not starting with a digit.
-fn is_variable_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variable_names_and_digests() {
-        for good in ["GREETING", "_x", "a1_B"] {
-            assert!(is_variable_name(good), "{good}");
+    fn secrets_changed(&self, algorithm_id: &str) {
+        let old = self.take_algorithm(algorithm_id);
+        // New calls get new pools; these end once their calls have.
+        if !old.is_empty()
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            handle.spawn(async move {
+                futures_util::future::join_all(old.iter().map(|pool| pool.shutdown())).await;
+            });
         }
-        for bad in ["", "1A", "A=B", "A B", "A\0"] {
-            assert!(!is_variable_name(bad), "{bad:?}");
-        }
-        let one = |value: &str| {
-            digest(&[SecretValue {
-                secret_key: "K".into(),
-                value: value.into(),
-            }])
-        };
-        assert_eq!(one("a"), one("a"));
-        assert_ne!(one("a"), one("b"));
     }
 }

@@ -14,7 +14,7 @@ mod schema;
 mod secrets;
 
 pub(crate) use activity::truncate_utf8;
-pub(crate) use secrets::NewSecret;
+pub(crate) use secrets::{NewSecret, is_env_name};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

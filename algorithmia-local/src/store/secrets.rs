@@ -21,6 +21,17 @@ fn secret_from(row: &Row<'_>) -> rusqlite::Result<SecretRecord> {
     })
 }
 
+/// Whether `name` can be an environment variable (a secret reaches its algorithm as one):
+/// `[A-Za-z_][A-Za-z0-9_]*`, at most 255 long.
+pub(crate) fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 255
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// What a new secret is; `value` is never shown.
 pub(crate) struct NewSecret {
     pub(crate) short_name: String,

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{Found, Request, objects};
 use crate::api::auth::Caller;
 use crate::error::AppError;
-use crate::store::NewSecret;
+use crate::store::{NewSecret, is_env_name};
 
 /// The id of the server's only secret provider.
 pub(crate) const PROVIDER_ID: &str = "5d9b1d9c-6c4f-4d1e-9a53-0c0a1c41a1a1";
@@ -30,16 +30,6 @@ pub(in crate::api) async fn providers(_caller: Caller) -> Response {
     .into_response()
 }
 
-/// Whether `name` can be an environment variable: `[A-Za-z_][A-Za-z0-9_]*`, at most 255 long.
-fn env_safe(name: &str) -> bool {
-    let mut chars = name.chars();
-    name.len() <= 255
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 fn string_field(body: &Value, field: &str) -> Result<Option<String>, AppError> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
@@ -49,7 +39,7 @@ fn string_field(body: &Value, field: &str) -> Result<Option<String>, AppError> {
 }
 
 fn checked_env_name(field: &str, name: &str) -> Result<(), AppError> {
-    if env_safe(name) {
+    if is_env_name(name) {
         Ok(())
     } else {
         Err(AppError::bad_request(format!(
@@ -95,6 +85,7 @@ pub(super) async fn create(request: &Request, found: Found) -> Result<Response, 
     let secret = request
         .db(move |store| store.create_secret(&id, new))
         .await?;
+    request.state.launcher.secrets_changed(&found.algorithm.id);
     Ok((StatusCode::CREATED, axum::Json(objects::secret(&secret))).into_response())
 }
 
@@ -123,6 +114,7 @@ pub(super) async fn update(
         })
         .await?
         .ok_or_else(|| unknown_secret(&found, secret_id))?;
+    request.state.launcher.secrets_changed(&found.algorithm.id);
     Ok(axum::Json(objects::secret(&secret)).into_response())
 }
 
@@ -140,6 +132,7 @@ pub(super) async fn delete(
     {
         return Err(unknown_secret(&found, secret_id));
     }
+    request.state.launcher.secrets_changed(&found.algorithm.id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -150,10 +143,10 @@ mod tests {
     #[test]
     fn secret_names_must_be_environment_variable_names() {
         for good in ["A", "_x", "API_KEY2"] {
-            assert!(env_safe(good), "{good}");
+            assert!(is_env_name(good), "{good}");
         }
         for bad in ["", "2A", "A-B", "A B", "A=B", "É"] {
-            assert!(!env_safe(bad), "{bad}");
+            assert!(!is_env_name(bad), "{bad}");
         }
     }
 }
