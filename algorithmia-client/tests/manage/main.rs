@@ -8,32 +8,15 @@ mod blocking;
 mod builds;
 mod environments;
 mod errors;
+#[path = "../common/mock.rs"]
+mod mock;
 mod paging;
 mod secrets;
 
-use std::time::Duration;
+pub use mock::{builder, client};
 
-use algorithmia_client::{Client, ClientBuilder, RetryPolicy};
 use serde_json::Value;
 use wiremock::{MockServer, ResponseTemplate};
-
-/// A builder pointed at `server`, with quick retries and no proxy.
-pub fn builder(server: &MockServer) -> ClientBuilder {
-    Client::builder()
-        .base_url(server.uri())
-        .api_key("simTESTKEY")
-        .no_proxy()
-        .retry(
-            RetryPolicy::default()
-                .initial_backoff(Duration::from_millis(5))
-                .max_backoff(Duration::from_millis(20)),
-        )
-}
-
-/// A client pointed at `server`.
-pub fn client(server: &MockServer) -> Client {
-    builder(server).build().unwrap()
-}
 
 /// A JSON answer.
 pub fn json(status: u16, body: Value) -> ResponseTemplate {

@@ -9,6 +9,8 @@ mod data;
 mod deadlines;
 mod errors;
 mod inputs;
+#[path = "../common/mock.rs"]
+mod mock;
 mod options;
 mod responses;
 mod retries;
@@ -17,9 +19,8 @@ mod sharp_edges;
 mod timeouts;
 mod validation;
 
-use std::time::Duration;
+pub use mock::{builder, client};
 
-use algorithmia_client::{Client, ClientBuilder, RetryPolicy};
 use wiremock::MockServer;
 
 /// An error and its `source()` chain, as error reporters (anyhow, eyre) print it.
@@ -43,24 +44,6 @@ pub fn fixture(name: &str) -> String {
 /// A wiremock response with a JSON fixture body.
 pub fn json_fixture(status: u16, name: &str) -> wiremock::ResponseTemplate {
     wiremock::ResponseTemplate::new(status).set_body_raw(fixture(name), "application/json")
-}
-
-/// A builder pointed at `server`, with quick retries and no proxy.
-pub fn builder(server: &MockServer) -> ClientBuilder {
-    Client::builder()
-        .base_url(server.uri())
-        .api_key("simTESTKEY")
-        .no_proxy()
-        .retry(
-            RetryPolicy::default()
-                .initial_backoff(Duration::from_millis(5))
-                .max_backoff(Duration::from_millis(20)),
-        )
-}
-
-/// A client pointed at `server`.
-pub fn client(server: &MockServer) -> Client {
-    builder(server).build().unwrap()
 }
 
 /// How many requests `server` has received.
