@@ -1,0 +1,34 @@
+//! The data commands: `ls`, `mkdir`, `rmdir`, `rm`, `cat` and `cp`.
+
+mod cp;
+
+pub use cp::cp;
+
+use crate::cli::{LsArgs, PathArg, PathsArg, RmdirArgs};
+use crate::context::Context;
+use crate::error::CliResult;
+
+/// `algo ls`.
+pub async fn ls(_ctx: &Context, _args: LsArgs) -> CliResult {
+    todo!("cli-data")
+}
+
+/// `algo mkdir`.
+pub async fn mkdir(_ctx: &Context, _args: PathArg) -> CliResult {
+    todo!("cli-data")
+}
+
+/// `algo rmdir`.
+pub async fn rmdir(_ctx: &Context, _args: RmdirArgs) -> CliResult {
+    todo!("cli-data")
+}
+
+/// `algo rm`.
+pub async fn rm(_ctx: &Context, _args: PathsArg) -> CliResult {
+    todo!("cli-data")
+}
+
+/// `algo cat`.
+pub async fn cat(_ctx: &Context, _args: PathsArg) -> CliResult {
+    todo!("cli-data")
+}

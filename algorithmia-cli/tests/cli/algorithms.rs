@@ -1,0 +1,4 @@
+//! `algo` algorithms commands against algorithmia-local.
+
+#[allow(unused_imports)]
+use crate::common::*;

@@ -1,0 +1,4 @@
+//! `algo` auth commands against algorithmia-local.
+
+#[allow(unused_imports)]
+use crate::common::*;

@@ -1,0 +1,4 @@
+//! `algo` run commands against algorithmia-local.
+
+#[allow(unused_imports)]
+use crate::common::*;
