@@ -5,5 +5,5 @@ use crate::error::CliResult;
 
 /// Save the profile (asking on stdin for what the flags leave out) and check it against the server.
 pub async fn auth(_global: &GlobalArgs, _args: AuthArgs) -> CliResult {
-    todo!("cli-core")
+    Err(crate::error::CliError::failed("not built yet (cli-core)"))
 }

@@ -24,7 +24,9 @@ impl Context {
     /// Resolve the profile (the config file, then `ALGORITHMIA_API_KEY`, `ALGORITHMIA_API`
     /// and `ALGORITHMIA_BEARER_TOKEN` for what it leaves empty) and build the client.
     pub fn new(_global: &GlobalArgs) -> CliResult<Context> {
-        todo!("cli-core: resolve the profile with algorithmia_client::profile and build the client")
+        Err(crate::error::CliError::failed(
+            "not built yet (cli-core: resolve the profile with algorithmia_client::profile and build the client)",
+        ))
     }
 
     /// The client.

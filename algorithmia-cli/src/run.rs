@@ -6,5 +6,5 @@ use crate::error::CliResult;
 
 /// Run the algorithm and print (or write) its result.
 pub async fn run(_ctx: &Context, _args: RunArgs) -> CliResult {
-    todo!("cli-core")
+    Err(crate::error::CliError::failed("not built yet (cli-core)"))
 }

@@ -7,5 +7,5 @@ use crate::error::CliResult;
 
 /// `algo cp`.
 pub async fn cp(_ctx: &Context, _args: CpArgs) -> CliResult {
-    todo!("cli-data")
+    Err(crate::error::CliError::failed("not built yet (cli-data)"))
 }

@@ -10,25 +10,25 @@ use crate::error::CliResult;
 
 /// `algo ls`.
 pub async fn ls(_ctx: &Context, _args: LsArgs) -> CliResult {
-    todo!("cli-data")
+    Err(crate::error::CliError::failed("not built yet (cli-data)"))
 }
 
 /// `algo mkdir`.
 pub async fn mkdir(_ctx: &Context, _args: PathArg) -> CliResult {
-    todo!("cli-data")
+    Err(crate::error::CliError::failed("not built yet (cli-data)"))
 }
 
 /// `algo rmdir`.
 pub async fn rmdir(_ctx: &Context, _args: RmdirArgs) -> CliResult {
-    todo!("cli-data")
+    Err(crate::error::CliError::failed("not built yet (cli-data)"))
 }
 
 /// `algo rm`.
 pub async fn rm(_ctx: &Context, _args: PathsArg) -> CliResult {
-    todo!("cli-data")
+    Err(crate::error::CliError::failed("not built yet (cli-data)"))
 }
 
 /// `algo cat`.
 pub async fn cat(_ctx: &Context, _args: PathsArg) -> CliResult {
-    todo!("cli-data")
+    Err(crate::error::CliError::failed("not built yet (cli-data)"))
 }
