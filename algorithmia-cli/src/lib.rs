@@ -19,6 +19,7 @@ pub mod cli;
 pub mod context;
 pub mod data;
 pub mod error;
+pub mod output;
 pub mod run;
 
 use std::ffi::OsString;
