@@ -317,7 +317,10 @@ fn a_tree_of_1000_files_goes_up_and_down_byte_for_byte() {
     let mut expected = write_many(&up, 1000);
     expected.extend(testkit::write_tree(&up));
 
-    ok(&setup, &["cp", "-r", "-c", "8", "up", "data://.my/tree"]);
+    let output = algo(&setup, &["cp", "-r", "-c", "8", "up", "data://.my/tree"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // Piped (not a terminal): no progress bar, nothing said.
+    assert!(output.stderr.is_empty() && output.stdout.is_empty());
     ok(&setup, &["cp", "-r", "data://.my/tree", "down"]);
     let got = testkit::read_tree(&setup.local("down"));
     assert_eq!(got.len(), expected.len());
