@@ -11,7 +11,7 @@ setup_node
 command -v wrk >/dev/null || apt_install wrk || die "wrk is required (apt-get install wrk)"
 command -v curl >/dev/null || apt_install curl || die "curl is required (apt-get install curl)"
 step "release build"
-cargo build --release --locked -p algorithmia-bench -p algorithmia-local -p lambda-blueprint \
+cargo build --release --locked -p algorithmia-bench -p algorithmia-local -p algorithmia-cli -p lambda-blueprint \
   --features algorithmia-local/workflow-algorithms
 export PATH="$PWD/.venv/bin:$PATH"
 cargo lambda build --release --arm64 -p lambda-blueprint >/dev/null 2>&1 || echo "(no arm64 bootstrap: its size is left out)"
@@ -25,6 +25,8 @@ else
 fi
 step "data: 1 GiB up and down, ours and curl"
 target/release/algorithmia-bench data --size-mib 1024
+step "the command line: algo cp of 1,000 small files and of 1 GiB, ours, the official CLI, curl"
+target/release/algorithmia-bench cli --files 1000 --size-mib 1024 --runs 3
 step "the blueprint's bootstrap"
 target/release/algorithmia-bench blueprint
 step "a hosted ADK algorithm: a pool of 1 worker and one per core, beside apply in one process"

@@ -33,7 +33,8 @@ pub(crate) struct DataResult {
     pub(crate) server_peak_rss_mib: f64,
 }
 
-fn write_file(path: &Path, size_mib: u64) -> std::io::Result<()> {
+/// A file of `size_mib` MiB of varied bytes at `path`.
+pub(crate) fn write_file(path: &Path, size_mib: u64) -> std::io::Result<()> {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let block: Vec<u8> = (0..1024 * 1024)
         .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)

@@ -3,9 +3,11 @@
 //! `cargo build --release --workspace && target/release/algorithmia-bench data --size-mib 1024`
 //! `target/release/algorithmia-bench blueprint`
 //! `target/release/algorithmia-bench hosted`
+//! `target/release/algorithmia-bench cli --size-mib 1024`
 
 mod algo;
 mod blueprint;
+mod cli;
 mod data;
 mod hosted;
 mod proc;
@@ -56,6 +58,19 @@ enum Scenario {
         /// File size in MiB.
         #[arg(long, default_value_t = 1024)]
         size_mib: u64,
+    },
+    /// The command line: `algo cp` of many small files and of one large file, up and down,
+    /// beside the official Python CLI's `algo cp` and curl, against the same server.
+    Cli {
+        /// How many small files.
+        #[arg(long, default_value_t = 1000)]
+        files: usize,
+        /// The large file's size in MiB.
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+        /// Runs of each peer, interleaved; minimum, median and maximum are reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
     /// The blueprint's release bootstrap: start time, a 1,000-record batch, peak memory, size.
     Blueprint {
@@ -131,6 +146,16 @@ fn main() -> ExitCode {
                     println!("{json}");
                 }
             }),
+        Scenario::Cli {
+            files,
+            size_mib,
+            runs,
+        } => cli::run(files, size_mib, runs).map(|report| {
+            println!("{}", cli::markdown(&report));
+            if let Ok(json) = serde_json::to_string(&report) {
+                println!("{json}");
+            }
+        }),
         Scenario::Blueprint { runs } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
