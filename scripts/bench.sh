@@ -26,7 +26,7 @@ fi
 step "data: 1 GiB up and down, ours and curl"
 target/release/algorithmia-bench data --size-mib 1024
 step "the command line: algo cp of 1,000 small files and of 1 GiB, ours, the official CLI, curl"
-target/release/algorithmia-bench cli --files 1000 --size-mib 1024 --runs 3
+target/release/algorithmia-bench cli --files 1000 --size-mib 1024 --runs 5
 step "the blueprint's bootstrap"
 target/release/algorithmia-bench blueprint
 step "a hosted ADK algorithm: a pool of 1 worker and one per core, beside apply in one process"

@@ -40,11 +40,11 @@ pub enum Command {
     Run(RunArgs),
     /// List a data directory (default `data://`, your own collections).
     Ls(LsArgs),
-    /// Create a data directory.
+    /// Create a data directory (one that exists already is an error: exit 1).
     Mkdir(PathArg),
-    /// Remove a data directory.
+    /// Remove a data directory (a non-empty one only with -f).
     Rmdir(RmdirArgs),
-    /// Remove data files.
+    /// Remove data files (`data://dir/*`: every file of the directory).
     Rm(PathsArg),
     /// Print data files, streamed, one after another.
     Cat(PathsArg),

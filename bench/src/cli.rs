@@ -7,7 +7,9 @@
 //!   several files into).
 //! - The same files down: ours `algo cp -r data://.my/C DIR`; the official CLI
 //!   `algo cp data://.my/C/* DIR`.
-//! - One large file up and down: `algo cp FILE data://...` and back, and `curl -T` / `curl -o`.
+//! - One large file up and down: `algo cp FILE data://...` and back, and `curl -T` / `curl -o`;
+//!   down also `curl -o` followed by `sync FILE`, since ours flushes the file to disk before
+//!   renaming it into place and curl does not.
 //!
 //! Every copy is checked (the files listed on the server, the downloads compared byte for
 //! byte), so a peer that copies less is not measured as faster.
@@ -46,7 +48,7 @@ impl Spread {
 pub(crate) struct Row {
     /// What was copied, e.g. `1000 files up`.
     pub(crate) measure: String,
-    /// `ours`, `official CLI` or `curl`.
+    /// `ours`, `official CLI`, `curl` or `curl + sync` (the download flushed to disk, as ours is).
     pub(crate) peer: &'static str,
     /// Seconds.
     pub(crate) secs: Spread,
@@ -358,6 +360,24 @@ pub(crate) fn run(files: usize, size_mib: u64, runs: usize) -> Result<Report, St
         );
         same_size(&target, big_bytes)?;
         std::fs::remove_file(&target).map_err(|e| e.to_string())?;
+        // curl, then the file flushed to disk (`sync FILE`): what ours does before its rename.
+        let target = work.join("down-curl-sync.bin");
+        let started = Instant::now();
+        peers.curl(&[
+            "-o".into(),
+            target.display().to_string(),
+            peers.url(".my/big/curl.bin"),
+        ])?;
+        let synced = Command::new("sync")
+            .arg(&target)
+            .status()
+            .map_err(|e| format!("sync: {e}"))?;
+        if !synced.success() {
+            return Err(format!("sync {} failed", target.display()));
+        }
+        note(3, "curl + sync", started.elapsed().as_secs_f64());
+        same_size(&target, big_bytes)?;
+        std::fs::remove_file(&target).map_err(|e| e.to_string())?;
     }
 
     let measures = [
@@ -399,7 +419,7 @@ pub(crate) fn markdown(report: &Report) -> String {
     for row in &report.rows {
         let ratio = ours(&row.measure).map_or(f64::NAN, |o| row.secs.median / o);
         out.push_str(&format!(
-            "| {} | {} | {:.3} | {:.3} | {:.3} | {:.0} | {:.2} |\n",
+            "| {} | {} | {:.3} | {:.3} | {:.3} | {:.1} | {:.2} |\n",
             row.measure,
             row.peer,
             row.secs.min,
@@ -432,6 +452,14 @@ pub(crate) fn markdown(report: &Report) -> String {
             100.0 * median(&measure, "curl") / median(&measure, "official CLI"),
         ));
     }
+    let measure = format!("{} MiB down", report.size_mib);
+    let synced = median(&measure, "curl + sync");
+    if synced.is_finite() {
+        out.push_str(&format!(
+            "- {measure}: ours at {:.0}% of curl + sync's throughput (both durable on disk)\n",
+            100.0 * synced / median(&measure, "ours"),
+        ));
+    }
     out
 }
 
@@ -460,11 +488,12 @@ mod tests {
                 row("1 MiB up", "curl", 1.0, 1 << 20),
                 row("1 MiB down", "ours", 1.0, 1 << 20),
                 row("1 MiB down", "curl", 1.0, 1 << 20),
+                row("1 MiB down", "curl + sync", 2.0, 1 << 20),
             ],
         };
         let table = markdown(&report);
         assert!(
-            table.contains("| 10 files up | official CLI | 4.500 | 5.000 | 7.500 | 0 | 10.00 |"),
+            table.contains("| 10 files up | official CLI | 4.500 | 5.000 | 7.500 | 0.2 | 10.00 |"),
             "{table}"
         );
         assert!(table.contains("10 files up: ours 10.0x faster"), "{table}");
