@@ -29,6 +29,9 @@ pub struct GlobalArgs {
     /// Print listings and results as JSON, for scripts.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The config file holding the profiles (default `~/.algorithmia/config`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// The commands.
@@ -117,8 +120,9 @@ pub struct RunArgs {
     /// Input sent as text; `-` reads stdin.
     #[arg(short = 't', long = "text", value_name = "TEXT")]
     pub text: Option<String>,
-    /// Input sent as JSON (checked before sending); `-` reads stdin.
-    #[arg(short = 'j', long = "json", value_name = "JSON")]
+    /// Input sent as JSON (checked before sending); `-` reads stdin. (The official CLI's long
+    /// name, `--json`, is the global flag that prints the whole response as JSON.)
+    #[arg(short = 'j', long = "json-input", value_name = "JSON")]
     pub json_input: Option<String>,
     /// Input sent as binary (the argument's bytes); `-` reads stdin.
     #[arg(short = 'b', long = "binary", value_name = "DATA")]
@@ -391,5 +395,11 @@ mod tests {
     #[test]
     fn the_grammar_is_consistent() {
         Cli::command().debug_assert();
+        // Global flags are checked against each subcommand's only when it is built.
+        let mut command = Cli::command();
+        command.build();
+        for sub in command.get_subcommands_mut() {
+            sub.clone().debug_assert();
+        }
     }
 }
