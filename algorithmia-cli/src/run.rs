@@ -53,6 +53,9 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         algorithmia_client::Error::Transport(_) => {
             CliError::api(format!("{what} at {}", ctx.api_server), e)
         }
+        algorithmia_client::Error::InvalidAlgoRef(_) => {
+            CliError::usage(format!("could not {what}: {e}"))
+        }
         e => CliError::api(&what, e),
     };
     match args.output {
