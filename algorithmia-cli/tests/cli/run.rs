@@ -350,3 +350,93 @@ fn completions_and_the_man_page() {
     std::fs::remove_file(setup.config_path()).unwrap();
     ok(&setup.algo().arg("man").output().unwrap());
 }
+
+#[test]
+fn binary_results_are_refused_on_a_terminal_but_written_with_o() {
+    let setup = Setup::new();
+    let algo = assert_cmd::cargo::cargo_bin("algo");
+    // `script` gives the command a terminal for stdout and stderr.
+    let on_terminal = |args: &str| {
+        std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("{} run {args}", algo.display()),
+                "/dev/null",
+            ])
+            .env("HOME", setup.home.path())
+            .env_remove("ALGORITHMIA_API_KEY")
+            .env_remove("ALGORITHMIA_API")
+            .env_remove("ALGORITHMIA_BEARER_TOKEN")
+            .current_dir(setup.work.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = on_terminal("util/Echo -b SECRETBYTES");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let screen = text(&out.stdout);
+    assert!(
+        screen.contains("binary") && screen.contains("-o FILE"),
+        "{screen}"
+    );
+    assert!(!screen.contains("SECRETBYTES"), "{screen}");
+    // Text still prints on a terminal, and -o takes the bytes.
+    let out = on_terminal("util/Echo -t shown");
+    assert!(text(&out.stdout).contains("shown"), "{}", text(&out.stdout));
+    let out = on_terminal("util/Echo -b kept -o kept.bin");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(std::fs::read(setup.local("kept.bin")).unwrap(), b"kept");
+}
+
+#[test]
+fn the_request_carries_the_profiles_key_and_the_algo_user_agent() {
+    use std::io::{BufRead, BufReader, Write};
+    // The one wire-level check: what `algo` sends, seen by a listener that answers 401.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                break;
+            }
+            head.push(line.trim_end().to_ascii_lowercase());
+        }
+        let body = r#"{"error":{"message":"no"}}"#;
+        write!(
+            &stream,
+            "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        head
+    });
+    let setup = Setup::new();
+    setup.write_config(&format!(
+        "[profiles.wire]\napi_key = \"simWIREKEY\"\napi_server = \"{address}\"\nca_cert = \"\"\nbearer_token = \"\"\n"
+    ));
+    let out = setup
+        .algo()
+        .args(["--profile", "wire", "run", "demo/Hello", "-t", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_no_secret(&out, "simWIREKEY");
+    let head = seen.join().unwrap();
+    assert!(
+        head.iter()
+            .any(|h| h.starts_with("post /v1/algo/demo/hello")),
+        "{head:?}"
+    );
+    assert!(
+        head.contains(&"authorization: simple simwirekey".to_owned()),
+        "{head:?}"
+    );
+    assert!(
+        head.contains(&format!("user-agent: algo/{}", env!("CARGO_PKG_VERSION"))),
+        "{head:?}"
+    );
+}
