@@ -8,7 +8,7 @@
 //! for what is unset, so the official CLI reads it; then, unless `--no-verify`, it is checked by
 //! listing `data://`.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 
 use algorithmia_client::Client;
 use algorithmia_client::profile::Profile;
@@ -117,6 +117,7 @@ fn check_address(address: &str) -> CliResult {
 fn ask(profile: &str) -> CliResult<Answers> {
     eprintln!("Configuring authentication for profile: {profile}");
     let stdin = std::io::stdin();
+    let echoed = stdin.is_terminal();
     let mut input = stdin.lock();
     let mut prompt = |question: &str| -> CliResult<String> {
         eprint!("{question}");
@@ -125,6 +126,10 @@ fn ask(profile: &str) -> CliResult<Answers> {
         input
             .read_line(&mut line)
             .map_err(|e| CliError::failed(format!("could not read the answer from stdin: {e}")))?;
+        if !echoed {
+            // Piped answers are not echoed: end the prompt's line.
+            eprintln!();
+        }
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     };
     let api_server = prompt(&format!("enter API address [{DEFAULT_API_SERVER}]: "))?;

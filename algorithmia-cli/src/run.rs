@@ -48,12 +48,14 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         .timeout(Duration::from_secs(args.timeout))
         .stdout(args.debug);
     let what = format!("call {}", args.algo);
-    // A failure to reach the server names it: which profile was used is not obvious.
+    // A failure to reach the server names it: which profile was used is not obvious. A
+    // malformed reference or an input over the API's limit is the caller's to fix (exit 2).
     let fail = |e: algorithmia_client::Error| match e {
         algorithmia_client::Error::Transport(_) => {
             CliError::api(format!("{what} at {}", ctx.api_server), e)
         }
-        algorithmia_client::Error::InvalidAlgoRef(_) => {
+        algorithmia_client::Error::InvalidAlgoRef(_)
+        | algorithmia_client::Error::InputTooLarge { .. } => {
             CliError::usage(format!("could not {what}: {e}"))
         }
         e => CliError::api(&what, e),

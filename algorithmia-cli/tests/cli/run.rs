@@ -315,6 +315,15 @@ fn failures_exit_with_their_codes_and_say_what_failed() {
             .code(),
         Some(2)
     );
+    // An input over the API's 10 MiB limit: a usage error, nothing sent.
+    std::fs::write(setup.local("big.bin"), vec![7u8; 10 * 1024 * 1024 + 1]).unwrap();
+    let out = run(&setup, &["util/Echo", "-B", "big.bin"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nothing was sent"),
+        "{}",
+        text(&out.stderr)
+    );
     // A malformed algorithm reference: a usage error, named.
     let out = run(&setup, &["not a/valid/ref/at/all", "-t", "x"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
@@ -337,6 +346,20 @@ fn completions_and_the_man_page() {
     }
     let out = setup.algo().args(["completions", "tcsh"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+
+    // Help and version on stdout with exit 0; no command is a usage error.
+    let out = setup.algo().arg("--help").output().unwrap();
+    assert!(text(ok(&out)).contains("Usage: algo"));
+    let out = setup.algo().args(["run", "--help"]).output().unwrap();
+    assert!(text(ok(&out)).contains("--json-input"));
+    let out = setup.algo().arg("--version").output().unwrap();
+    assert_eq!(
+        text(ok(&out)).trim(),
+        format!("algo {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = setup.algo().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("Usage"), "{}", text(&out.stderr));
 
     let out = setup.algo().arg("man").output().unwrap();
     let page = text(ok(&out));
