@@ -370,16 +370,22 @@ impl ClientBuilder {
             }
             (None, None) => None,
         };
-        let mut root_certificates = self.root_certificates;
+        // Each PEM with where it came from, so a bad profile certificate is named.
+        let mut root_certificates: Vec<(Option<String>, Vec<u8>)> = self
+            .root_certificates
+            .into_iter()
+            .map(|pem| (None, pem))
+            .collect();
         let (profile_base, profile_auth) = match profile {
             Some(profile) => {
                 if let Some(path) = &profile.ca_cert {
-                    root_certificates.push(std::fs::read(path).map_err(|e| {
+                    let pem = std::fs::read(path).map_err(|e| {
                         Error::config(format!(
                             "could not read the CA certificate {}: {e}",
                             path.display()
                         ))
-                    })?);
+                    })?;
+                    root_certificates.push((Some(path.display().to_string()), pem));
                 }
                 let auth = profile.has_credentials().then(|| profile.auth());
                 (profile.api_server, auth)
@@ -415,11 +421,16 @@ impl ClientBuilder {
             ),
         };
         let mut certificates = Vec::new();
-        for pem in &root_certificates {
+        for (source, pem) in &root_certificates {
+            let name = source
+                .as_ref()
+                .map_or_else(String::new, |path| format!(" {path}"));
             let bundle = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| Error::config(format!("invalid PEM root certificate: {e}")))?;
+                .map_err(|e| Error::config(format!("invalid PEM root certificate{name}: {e}")))?;
             if bundle.is_empty() {
-                return Err(Error::config("a root certificate PEM holds no certificate"));
+                return Err(Error::config(format!(
+                    "a root certificate PEM{name} holds no certificate"
+                )));
             }
             certificates.extend(bundle);
         }

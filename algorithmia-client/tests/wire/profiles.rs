@@ -99,6 +99,19 @@ async fn profile_errors_fail_the_build_with_a_config_error() {
     );
     let ca = build("default").to_string();
     assert!(ca.contains("/no/such/ca.pem"), "{ca}");
+    // A file that holds no certificate is named too.
+    let not_pem = dir.path().join("not-a-cert.pem");
+    std::fs::write(&not_pem, "hello\n").unwrap();
+    std::fs::write(
+        &file,
+        format!(
+            "[profiles.default]\napi_key = \"simK\"\nca_cert = {:?}\n",
+            not_pem.display().to_string()
+        ),
+    )
+    .unwrap();
+    let bad = build("default").to_string();
+    assert!(bad.contains("not-a-cert.pem"), "{bad}");
     std::fs::write(&file, "[profiles.default\n").unwrap();
     let malformed = build("default");
     assert!(matches!(malformed, algorithmia_client::Error::Config(_)));
