@@ -531,3 +531,58 @@ fn a_config_written_by_ours_is_read_by_the_official_cli() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "hello from rust config\n");
 }
+
+#[test]
+fn ca_certificates_come_from_the_profile_else_requests_ca_bundle() {
+    let setup = Setup::new();
+    // A real PEM bundle: the one the official client's requests ships (certifi).
+    let out = setup
+        .official_python()
+        .args(["-c", "import certifi; print(certifi.where())"])
+        .output()
+        .unwrap();
+    let bundle = text(ok_stdout(&out)).trim().to_owned();
+    let with_ca = |ca: &str| {
+        format!(
+            "[profiles.default]\napi_key = \"{}\"\napi_server = \"{}\"\nca_cert = \"{ca}\"\nbearer_token = \"\"\n",
+            setup.key(),
+            setup.server.base_url()
+        )
+    };
+
+    // The profile's certificate is trusted (the call works); REQUESTS_CA_BUNDLE is not read.
+    setup.write_config(&with_ca(&bundle));
+    let mut cmd = setup.algo();
+    cmd.env("REQUESTS_CA_BUNDLE", "/no/such/bundle.pem");
+    let out = echo_via(cmd, "with a CA");
+    assert_eq!(text(&out.stdout), "with a CA\n", "{}", text(&out.stderr));
+
+    // An empty ca_cert: REQUESTS_CA_BUNDLE is used, so a missing one is named (exit 2).
+    setup.write_config(&with_ca(""));
+    let mut cmd = setup.algo();
+    cmd.env("REQUESTS_CA_BUNDLE", "/no/such/bundle.pem");
+    let out = echo_via(cmd, "x");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("/no/such/bundle.pem"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // The profile's own missing or non-PEM certificate: exit 2, named.
+    for ca in [
+        "/no/such/ca.pem".to_owned(),
+        setup.config_path().display().to_string(),
+    ] {
+        setup.write_config(&with_ca(&ca));
+        let out = echo_via(setup.algo(), "x");
+        assert_eq!(out.status.code(), Some(2), "{ca}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(&ca), "{}", text(&out.stderr));
+        assert_no_secret(&out, setup.key());
+    }
+}
+
+fn ok_stdout(out: &std::process::Output) -> &[u8] {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    &out.stdout
+}
