@@ -84,12 +84,18 @@ impl Answers {
                 "no API key or bearer token was given; nothing was saved",
             ));
         }
-        let ca_cert = self.ca_cert.trim();
-        if !ca_cert.is_empty() && !std::path::Path::new(ca_cert).is_file() {
-            return Err(CliError::usage(format!(
-                "the CA certificate {ca_cert} is not a readable file; nothing was saved"
-            )));
-        }
+        let ca_cert = match self.ca_cert.trim() {
+            "" => std::path::PathBuf::new(),
+            // Saved absolute, so the profile works from any directory.
+            given => std::fs::canonicalize(given)
+                .ok()
+                .filter(|path| path.is_file())
+                .ok_or_else(|| {
+                    CliError::usage(format!(
+                        "the CA certificate {given} is not a readable file; nothing was saved"
+                    ))
+                })?,
+        };
         Ok(Profile::new()
             .api_server(api_server)
             .api_key(api_key)

@@ -569,6 +569,31 @@ fn ca_certificates_come_from_the_profile_else_requests_ca_bundle() {
         text(&out.stderr)
     );
 
+    // auth --ca-cert saves the certificate's absolute path, and the check uses it.
+    std::fs::copy(&bundle, setup.local("ca.pem")).unwrap();
+    let out = setup
+        .algo()
+        .args([
+            "auth",
+            "--profile",
+            "ca",
+            "--ca-cert",
+            "ca.pem",
+            "--api-key",
+            setup.key(),
+        ])
+        .args(["--api-server", setup.server.base_url()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let saved = ConfigFile::load(setup.config_path())
+        .unwrap()
+        .profile("ca")
+        .unwrap()
+        .ca_cert
+        .unwrap();
+    assert_eq!(saved, std::fs::canonicalize(setup.local("ca.pem")).unwrap());
+
     // The profile's own missing or non-PEM certificate: exit 2, named.
     for ca in [
         "/no/such/ca.pem".to_owned(),
