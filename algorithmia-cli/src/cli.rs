@@ -121,7 +121,7 @@ pub struct RunArgs {
     #[arg(short = 't', long = "text", value_name = "TEXT")]
     pub text: Option<String>,
     /// Input sent as JSON (checked before sending); `-` reads stdin. (The official CLI's long
-    /// name, `--json`, is the global flag that prints the whole response as JSON.)
+    /// form is `--json`; here `--json` is the output flag every command shares.)
     #[arg(short = 'j', long = "json-input", value_name = "JSON")]
     pub json_input: Option<String>,
     /// Input sent as binary (the argument's bytes); `-` reads stdin.
