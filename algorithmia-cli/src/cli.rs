@@ -114,20 +114,21 @@ pub struct AuthArgs {
 pub struct RunArgs {
     /// The algorithm: `owner/name`, `owner/name/version`, or with an `algo://` prefix.
     pub algo: String,
-    /// Input whose type is detected (JSON when it parses as JSON, else text); `-` reads stdin.
+    /// Input whose type is detected (JSON when it parses as JSON, else text); `-` reads stdin
+    /// (then bytes that are not UTF-8 go as binary).
     #[arg(short = 'd', long = "data", value_name = "DATA")]
     pub data: Option<String>,
     /// Input sent as text; `-` reads stdin.
     #[arg(short = 't', long = "text", value_name = "TEXT")]
     pub text: Option<String>,
     /// Input sent as JSON (checked before sending); `-` reads stdin. (The official CLI's long
-    /// form is `--json`; here `--json` is the output flag every command shares.)
+    /// name, `--json`, is the global flag that prints the whole response as JSON.)
     #[arg(short = 'j', long = "json-input", value_name = "JSON")]
     pub json_input: Option<String>,
     /// Input sent as binary (the argument's bytes); `-` reads stdin.
     #[arg(short = 'b', long = "binary", value_name = "DATA")]
     pub binary: Option<String>,
-    /// Input read from a file, type detected; `-` is stdin.
+    /// Input read from a file, type detected (JSON, else UTF-8 text, else binary); `-` is stdin.
     #[arg(short = 'D', long = "data-file", value_name = "FILE")]
     pub data_file: Option<PathBuf>,
     /// Input read from a file, sent as text; `-` is stdin.
