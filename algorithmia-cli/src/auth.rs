@@ -2,7 +2,8 @@
 //!
 //! Without flags it asks on stdin, as the official CLI does: the API address (default
 //! `https://api.algorithmia.com`), the API key, a CA certificate path, and a bearer token when
-//! the key is not a `sim...` key. With any of `--api-key`, `--api-server`, `--ca-cert` or
+//! the key is not a `sim...` key (the key and the token are not echoed when typed at a terminal,
+//! where the official CLI shows them). With any of `--api-key`, `--api-server`, `--ca-cert` or
 //! `--bearer-token` it asks nothing. Unlike the official CLI it accepts any http(s) address
 //! (`http://127.0.0.1:9000` included). The profile is saved with all four keys, empty strings
 //! for what is unset, so the official CLI reads it; then, unless `--no-verify`, it is checked by
@@ -125,27 +126,35 @@ fn ask(profile: &str) -> CliResult<Answers> {
     let stdin = std::io::stdin();
     let echoed = stdin.is_terminal();
     let mut input = stdin.lock();
-    let mut prompt = |question: &str| -> CliResult<String> {
+    let mut prompt = |question: &str, secret: bool| -> CliResult<String> {
         eprint!("{question}");
         let _ = std::io::stderr().flush();
         let mut line = String::new();
-        input
-            .read_line(&mut line)
-            .map_err(|e| CliError::failed(format!("could not read the answer from stdin: {e}")))?;
+        // A key typed at a terminal is not shown (the official CLI shows it).
+        let hidden = (secret && echoed).then(EchoOff::new).flatten();
+        let read = input.read_line(&mut line);
+        if hidden.is_some() {
+            drop(hidden);
+            eprintln!();
+        }
+        read.map_err(|e| CliError::failed(format!("could not read the answer from stdin: {e}")))?;
         if !echoed {
             // Piped answers are not echoed: end the prompt's line.
             eprintln!();
         }
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     };
-    let api_server = prompt(&format!("enter API address [{DEFAULT_API_SERVER}]: "))?;
-    let api_key = prompt("enter API key: ")?;
-    let ca_cert = prompt("(optional) enter path to custom CA certificate: ")?;
+    let api_server = prompt(
+        &format!("enter API address [{DEFAULT_API_SERVER}]: "),
+        false,
+    )?;
+    let api_key = prompt("enter API key: ", true)?;
+    let ca_cert = prompt("(optional) enter path to custom CA certificate: ", false)?;
     // The official CLI asks for a token unless the key is a `sim...` key.
     let bearer_token = if api_key.trim().starts_with("sim") {
         String::new()
     } else {
-        prompt("enter JWT token (bearer token): ")?
+        prompt("enter JWT token (bearer token): ", true)?
     };
     Ok(Answers {
         api_server,
@@ -153,6 +162,42 @@ fn ask(profile: &str) -> CliResult<Answers> {
         ca_cert,
         bearer_token,
     })
+}
+
+/// The terminal's echo, off while this lives (stdin's settings restored when dropped).
+struct EchoOff {
+    #[cfg(unix)]
+    saved: rustix::termios::Termios,
+}
+
+impl EchoOff {
+    /// Turn stdin's echo off; `None` when stdin is not a terminal that allows it.
+    #[cfg(unix)]
+    fn new() -> Option<EchoOff> {
+        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+        let stdin = std::io::stdin();
+        let saved = tcgetattr(&stdin).ok()?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        tcsetattr(&stdin, OptionalActions::Now, &quiet).ok()?;
+        Some(EchoOff { saved })
+    }
+
+    /// Elsewhere the answer is read as typed.
+    #[cfg(not(unix))]
+    fn new() -> Option<EchoOff> {
+        None
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            use rustix::termios::{OptionalActions, tcsetattr};
+            let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, &self.saved);
+        }
+    }
 }
 
 /// List `data://` with the saved profile (the profile alone, not the environment) and say so.

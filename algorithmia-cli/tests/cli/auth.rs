@@ -611,3 +611,74 @@ fn ok_stdout(out: &std::process::Output) -> &[u8] {
     assert!(out.status.success(), "{}", text(&out.stderr));
     &out.stdout
 }
+
+#[test]
+fn a_key_typed_at_a_terminal_is_not_shown() {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    let setup = Setup::new();
+    let algo = assert_cmd::cargo::cargo_bin("algo");
+    // `script` runs auth on a terminal; each answer is typed once its prompt is on the screen,
+    // as a person would, so the echo setting in force is the one the prompt chose.
+    let mut child = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} auth --profile tty", algo.display()),
+            "/dev/null",
+        ])
+        .env("HOME", setup.home.path())
+        .current_dir(setup.work.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = Arc::new(Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = {
+        let screen = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 1024];
+            while let Ok(n) = stdout.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                screen
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        })
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let wait_for = |what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !screen.lock().unwrap().contains(what) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {what:?} on the screen: {:?}",
+                screen.lock().unwrap()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait_for("enter API address");
+    writeln!(stdin, "{}", setup.server.base_url()).unwrap();
+    wait_for("enter API key: ");
+    writeln!(stdin, "{}", setup.key()).unwrap();
+    wait_for("CA certificate: ");
+    writeln!(stdin).unwrap();
+    wait_for("Checked: listed data://");
+    let status = child.wait().unwrap();
+    drop(stdin);
+    reader.join().unwrap();
+    let screen = screen.lock().unwrap().clone();
+    assert!(status.success(), "{screen}");
+    // The address was echoed as typed; the key was not.
+    assert!(screen.contains(setup.server.base_url()), "{screen}");
+    assert!(!screen.contains(setup.key()), "{screen}");
+    let saved = ConfigFile::load(setup.config_path())
+        .unwrap()
+        .profile("tty")
+        .unwrap();
+    assert_eq!(saved.api_key.unwrap().expose(), setup.key());
+}
