@@ -31,14 +31,21 @@ pub async fn auth(global: &GlobalArgs, args: AuthArgs) -> CliResult {
         || args.ca_cert.is_some()
         || args.bearer_token.is_some();
     let answers = if flags_given {
+        let mut stdin = std::io::stdin().lock();
+        let mut from_stdin = |value: Option<String>, what: &str| match value.as_deref() {
+            Some("-") => read_line(&mut stdin, what),
+            _ => Ok(value.unwrap_or_default()),
+        };
+        let api_key = from_stdin(args.api_key, "the API key")?;
+        let bearer_token = from_stdin(args.bearer_token, "the bearer token")?;
         Answers {
             api_server: args.api_server.unwrap_or_default(),
-            api_key: args.api_key.unwrap_or_default(),
+            api_key,
             ca_cert: args
                 .ca_cert
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            bearer_token: args.bearer_token.unwrap_or_default(),
+            bearer_token,
         }
     } else {
         ask(name)?
@@ -58,6 +65,15 @@ pub async fn auth(global: &GlobalArgs, args: AuthArgs) -> CliResult {
         return Ok(());
     }
     verify(name, profile).await
+}
+
+/// One line of stdin, without its line ending.
+fn read_line(input: &mut impl BufRead, what: &str) -> CliResult<String> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .map_err(|e| CliError::failed(format!("could not read {what} from stdin: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// What was given, as typed: empty strings for what was not.
@@ -129,20 +145,15 @@ fn ask(profile: &str) -> CliResult<Answers> {
     let mut prompt = |question: &str, secret: bool| -> CliResult<String> {
         eprint!("{question}");
         let _ = std::io::stderr().flush();
-        let mut line = String::new();
         // A key typed at a terminal is not shown (the official CLI shows it).
         let hidden = (secret && echoed).then(EchoOff::new).flatten();
-        let read = input.read_line(&mut line);
-        if hidden.is_some() {
+        let answer = read_line(&mut input, "the answer");
+        if hidden.is_some() || !echoed {
+            // End the prompt's line: the answer's own newline was not shown.
             drop(hidden);
             eprintln!();
         }
-        read.map_err(|e| CliError::failed(format!("could not read the answer from stdin: {e}")))?;
-        if !echoed {
-            // Piped answers are not echoed: end the prompt's line.
-            eprintln!();
-        }
-        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+        answer
     };
     let api_server = prompt(
         &format!("enter API address [{DEFAULT_API_SERVER}]: "),

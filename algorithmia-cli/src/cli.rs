@@ -86,10 +86,11 @@ pub enum Command {
     Man,
 }
 
-/// `algo auth`.
-#[derive(Debug, Args)]
+/// `algo auth`. Its `Debug` hides the key and the token.
+#[derive(Args)]
 pub struct AuthArgs {
-    /// The API key; asked for when no flag is given.
+    /// The API key; asked for when no flag is given. `-` reads it from stdin's first line, which
+    /// keeps it out of the shell's history and the process list.
     #[arg(long, value_name = "KEY")]
     pub api_key: Option<String>,
     /// The API address (default `https://api.algorithmia.com`).
@@ -98,12 +99,26 @@ pub struct AuthArgs {
     /// A PEM file of CA certificates to trust besides the system's.
     #[arg(long, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
-    /// A bearer token (JWT), used when there is no API key.
+    /// A bearer token (JWT), used when there is no API key; `-` reads it from stdin (the line
+    /// after the key's when both are `-`).
     #[arg(long, value_name = "TOKEN")]
     pub bearer_token: Option<String>,
     /// Save without checking the credentials against the server.
     #[arg(long)]
     pub no_verify: bool,
+}
+
+impl std::fmt::Debug for AuthArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
+        f.debug_struct("AuthArgs")
+            .field("api_key", &hidden(&self.api_key))
+            .field("api_server", &self.api_server)
+            .field("ca_cert", &self.ca_cert)
+            .field("bearer_token", &hidden(&self.bearer_token))
+            .field("no_verify", &self.no_verify)
+            .finish()
+    }
 }
 
 /// `algo run`: exactly one input flag.
@@ -392,6 +407,25 @@ pub struct CompletionsArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn auth_args_debug_hides_the_key_and_token() {
+        let cli = Cli::try_parse_from([
+            "algo",
+            "auth",
+            "--api-key",
+            "simDEBUGKEY",
+            "--bearer-token",
+            "a.b.TOKEN",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(
+            !shown.contains("simDEBUGKEY") && !shown.contains("TOKEN"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
 
     #[test]
     fn the_grammar_is_consistent() {

@@ -85,10 +85,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         }
         Some(OutputMode::Void) => {
             let void: Algorithm<Void> = algorithm.output(Void);
-            let response = void
-                .pipe(input)
-                .await
-                .map_err(|e| CliError::api(&what, e))?;
+            let response = void.pipe(input).await.map_err(fail)?;
             let text = if ctx.json {
                 serde_json::to_string_pretty(&serde_json::json!({
                     "async": response.async_protocol,

@@ -72,6 +72,29 @@ fn auth_with_flags_saves_the_official_format_then_calls_work() {
     let out = echo_via(setup.algo(), "after auth");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "after auth\n");
+
+    // `--api-key -` reads the key from stdin, out of the command line.
+    let out = setup
+        .algo()
+        .args([
+            "auth",
+            "--profile",
+            "piped",
+            "--api-key",
+            "-",
+            "--api-server",
+        ])
+        .arg(setup.server.base_url())
+        .write_stdin(format!("{}\n", setup.key()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_no_secret(&out, setup.key());
+    let piped = ConfigFile::load(setup.config_path())
+        .unwrap()
+        .profile("piped")
+        .unwrap();
+    assert_eq!(piped.api_key.unwrap().expose(), setup.key());
 }
 
 #[test]
