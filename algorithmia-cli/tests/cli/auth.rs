@@ -16,6 +16,16 @@ fn dead_server() -> String {
     format!("http://127.0.0.1:{}", testkit::free_port())
 }
 
+/// `algo auth --profile NAME` with the server's key and address as flags.
+fn auth_with_flags(setup: &Setup, profile: &str) -> std::process::Output {
+    setup
+        .algo()
+        .args(["auth", "--profile", profile, "--api-key", setup.key()])
+        .args(["--api-server", setup.server.base_url()])
+        .output()
+        .unwrap()
+}
+
 /// A server that accepts one key only (the embedded default accepts any), so a wrong key fails.
 fn strict_setup() -> Setup {
     let key = format!(
@@ -213,12 +223,7 @@ fn auth_refuses_bad_answers_and_reports_a_failed_check() {
         .arg(setup.server.base_url())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("could not list data://"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed(&out, 1, "could not list data://");
     assert_no_secret(&out, "simWRONGKEY1234");
     assert!(
         ConfigFile::load(setup.config_path())
@@ -276,19 +281,7 @@ fn the_profile_flag_selects_the_profile_for_every_command() {
     }
 
     // auth --profile writes that profile only, and checks it.
-    let out = setup
-        .algo()
-        .args([
-            "auth",
-            "--profile",
-            "third",
-            "--api-key",
-            setup.key(),
-            "--api-server",
-        ])
-        .arg(setup.server.base_url())
-        .output()
-        .unwrap();
+    let out = auth_with_flags(&setup, "third");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let config = ConfigFile::load(setup.config_path()).unwrap();
     assert_eq!(config.profile_names(), ["default", "other", "third"]);
@@ -338,8 +331,7 @@ fn the_environment_fills_empty_profile_values_only() {
     cmd.args(["--profile", "wrongkey"])
         .env("ALGORITHMIA_API_KEY", setup.key());
     let out = echo_via(cmd, "x");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
+    assert_failed(&out, 1, "401");
     assert_no_secret(&out, "simPROFILEWRONG");
     assert_no_secret(&out, setup.key());
 
@@ -348,12 +340,7 @@ fn the_environment_fills_empty_profile_values_only() {
     let mut cmd = setup.algo();
     cmd.env("ALGORITHMIA_API", setup.server.base_url());
     let out = echo_via(cmd, "x");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("127.0.0.1"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed(&out, 1, "127.0.0.1");
 
     // A bearer token from the environment is used when there is no key at all; the local
     // server knows no tokens, so it answers 401, which shows the token was sent.
@@ -481,12 +468,7 @@ fn a_config_written_by_the_official_cli_is_read_by_ours() {
         .env("https_proxy", &proxy)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("api.cli-compat.invalid"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed(&out, 1, "api.cli-compat.invalid");
     assert_no_secret(&out, setup.key());
     // And the default profile the official CLI rewrote still works for ours.
     let out = echo_via(setup.algo(), "still default");
@@ -502,19 +484,7 @@ fn a_config_written_by_the_official_cli_is_read_by_ours() {
 fn a_config_written_by_ours_is_read_by_the_official_cli() {
     let setup = Setup::new();
     std::fs::remove_dir_all(setup.home.path().join(".algorithmia")).unwrap();
-    let out = setup
-        .algo()
-        .args([
-            "auth",
-            "--profile",
-            "rs",
-            "--api-key",
-            setup.key(),
-            "--api-server",
-        ])
-        .arg(setup.server.base_url())
-        .output()
-        .unwrap();
+    let out = auth_with_flags(&setup, "rs");
     assert!(out.status.success(), "{}", text(&out.stderr));
     // Something to list.
     let out = setup
@@ -585,12 +555,7 @@ fn ca_certificates_come_from_the_profile_else_requests_ca_bundle() {
     let mut cmd = setup.algo();
     cmd.env("REQUESTS_CA_BUNDLE", "/no/such/bundle.pem");
     let out = echo_via(cmd, "x");
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("/no/such/bundle.pem"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_failed(&out, 2, "/no/such/bundle.pem");
 
     // auth --ca-cert saves the certificate's absolute path, and the check uses it.
     std::fs::copy(&bundle, setup.local("ca.pem")).unwrap();

@@ -25,25 +25,7 @@ pub(crate) struct Setup {
 impl Setup {
     /// A server and a `default` profile pointing at it with its key.
     pub(crate) fn new() -> Setup {
-        let data = tempfile::tempdir().expect("a temporary data directory");
-        let server = LocalServer::builder()
-            .data_dir(data.path())
-            .start()
-            .expect("algorithmia-local starts");
-        let home = tempfile::tempdir().expect("a temporary HOME");
-        let work = tempfile::tempdir().expect("a temporary work directory");
-        let setup = Setup {
-            server,
-            home,
-            work,
-            _data: data,
-        };
-        setup.write_config(&format!(
-            "[profiles]\n\n[profiles.default]\napi_key = \"{}\"\napi_server = \"{}\"\nca_cert = \"\"\nbearer_token = \"\"\n",
-            setup.server.api_key(),
-            setup.server.base_url()
-        ));
-        setup
+        Setup::with_server(|builder| builder)
     }
 
     /// The config file's path: `$HOME/.algorithmia/config`.
@@ -152,4 +134,11 @@ impl Setup {
             .env("NO_PROXY", "127.0.0.1,localhost")
             .current_dir(self.work.path());
     }
+}
+
+/// Assert that `output` failed with exit code `code` and said `needle` on stderr.
+pub(crate) fn assert_failed(output: &std::process::Output, code: i32, needle: &str) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
 }
