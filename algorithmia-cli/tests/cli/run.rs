@@ -318,6 +318,17 @@ fn completions_and_the_man_page() {
         for word in ["auth", "run", "cp", "secrets", "profile", "json-input"] {
             assert!(script.contains(word), "{shell}: no {word}");
         }
+        if shell == "bash" {
+            // The script parses as bash.
+            let path = setup.local("algo.bash");
+            std::fs::write(&path, &script).unwrap();
+            let check = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(check.status.success(), "{}", text(&check.stderr));
+        }
     }
     let out = setup.algo().args(["completions", "tcsh"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
