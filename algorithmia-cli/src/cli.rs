@@ -29,6 +29,9 @@ pub struct GlobalArgs {
     /// Print listings and results as JSON, for scripts.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The config file holding the profiles (default `~/.algorithmia/config`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// The commands.
@@ -83,10 +86,11 @@ pub enum Command {
     Man,
 }
 
-/// `algo auth`.
-#[derive(Debug, Args)]
+/// `algo auth`. Its `Debug` hides the key and the token.
+#[derive(Args)]
 pub struct AuthArgs {
-    /// The API key; asked for when no flag is given.
+    /// The API key; asked for when no flag is given. `-` reads it from stdin's first line, which
+    /// keeps it out of the shell's history and the process list.
     #[arg(long, value_name = "KEY")]
     pub api_key: Option<String>,
     /// The API address (default `https://api.algorithmia.com`).
@@ -95,12 +99,26 @@ pub struct AuthArgs {
     /// A PEM file of CA certificates to trust besides the system's.
     #[arg(long, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
-    /// A bearer token (JWT), used when there is no API key.
+    /// A bearer token (JWT), used when there is no API key; `-` reads it from stdin (the line
+    /// after the key's when both are `-`).
     #[arg(long, value_name = "TOKEN")]
     pub bearer_token: Option<String>,
     /// Save without checking the credentials against the server.
     #[arg(long)]
     pub no_verify: bool,
+}
+
+impl std::fmt::Debug for AuthArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
+        f.debug_struct("AuthArgs")
+            .field("api_key", &hidden(&self.api_key))
+            .field("api_server", &self.api_server)
+            .field("ca_cert", &self.ca_cert)
+            .field("bearer_token", &hidden(&self.bearer_token))
+            .field("no_verify", &self.no_verify)
+            .finish()
+    }
 }
 
 /// `algo run`: exactly one input flag.
@@ -111,20 +129,21 @@ pub struct AuthArgs {
 pub struct RunArgs {
     /// The algorithm: `owner/name`, `owner/name/version`, or with an `algo://` prefix.
     pub algo: String,
-    /// Input whose type is detected (JSON when it parses as JSON, else text); `-` reads stdin.
+    /// Input whose type is detected (JSON when it parses as JSON, else text); `-` reads stdin
+    /// (then bytes that are not UTF-8 go as binary).
     #[arg(short = 'd', long = "data", value_name = "DATA")]
     pub data: Option<String>,
     /// Input sent as text; `-` reads stdin.
     #[arg(short = 't', long = "text", value_name = "TEXT")]
     pub text: Option<String>,
     /// Input sent as JSON (checked before sending); `-` reads stdin. (The official CLI's long
-    /// form is `--json`; here `--json` is the output flag every command shares.)
+    /// name, `--json`, is the global flag that prints the whole response as JSON.)
     #[arg(short = 'j', long = "json-input", value_name = "JSON")]
     pub json_input: Option<String>,
     /// Input sent as binary (the argument's bytes); `-` reads stdin.
     #[arg(short = 'b', long = "binary", value_name = "DATA")]
     pub binary: Option<String>,
-    /// Input read from a file, type detected; `-` is stdin.
+    /// Input read from a file, type detected (JSON, else UTF-8 text, else binary); `-` is stdin.
     #[arg(short = 'D', long = "data-file", value_name = "FILE")]
     pub data_file: Option<PathBuf>,
     /// Input read from a file, sent as text; `-` is stdin.
@@ -390,7 +409,32 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
+    fn auth_args_debug_hides_the_key_and_token() {
+        let cli = Cli::try_parse_from([
+            "algo",
+            "auth",
+            "--api-key",
+            "simDEBUGKEY",
+            "--bearer-token",
+            "a.b.TOKEN",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(
+            !shown.contains("simDEBUGKEY") && !shown.contains("TOKEN"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+
+    #[test]
     fn the_grammar_is_consistent() {
         Cli::command().debug_assert();
+        // Global flags are checked against each subcommand's only when it is built.
+        let mut command = Cli::command();
+        command.build();
+        for sub in command.get_subcommands_mut() {
+            sub.clone().debug_assert();
+        }
     }
 }
