@@ -33,9 +33,9 @@ pub async fn clone(ctx: &Context, args: CloneArgs) -> CliResult {
 
     let mut git = Command::new("git");
     git.arg("clone").arg("--").arg(&url).arg(&dest);
-    // A refused key fails the clone instead of waiting for a typed password.
-    git.env("GIT_TERMINAL_PROMPT", "0");
     if let Some(key) = ctx.api_key() {
+        // A refused key fails the clone instead of asking for another password.
+        git.env("GIT_TERMINAL_PROMPT", "0");
         let existing = std::env::var_os("GIT_CONFIG_COUNT");
         for (variable, value) in credential_env(existing.as_deref(), &url, key)? {
             git.env(variable, value);
@@ -67,7 +67,7 @@ pub async fn clone(ctx: &Context, args: CloneArgs) -> CliResult {
         )));
     }
     eprintln!(
-        "Cloned {reference} into {}. To push, git needs your API key as the password (any user name), e.g. from a credential helper.",
+        "Cloned {reference} into {}. When git push asks, give any user name and your API key as the password (or keep them in a git credential helper).",
         dest.display()
     );
     Ok(())

@@ -30,7 +30,17 @@ use crate::error::{CliError, CliResult};
 pub(crate) fn parse_algo(text: &str) -> CliResult<AlgoRef> {
     let reference: AlgoRef = text
         .parse()
-        .map_err(|e| CliError::usage(format!("{e} (expected owner/name)")))?;
+        .map_err(|e: algorithmia_client::AlgoRefError| {
+            // The parser's own "expected ..." names versions too, which management does not take;
+            // its hints after a `;` are about calls.
+            let reason = match e.reason.split(';').next() {
+                Some(r) if !r.starts_with("expected") => format!(": {r}"),
+                _ => String::new(),
+            };
+            CliError::usage(format!(
+                "invalid algorithm {text:?}{reason}; expected owner/name"
+            ))
+        })?;
     if let Some(version) = reference.version() {
         return Err(CliError::usage(format!(
             "{text:?} names a version ({version}); this command takes the algorithm, owner/name"
