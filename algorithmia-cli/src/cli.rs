@@ -117,8 +117,9 @@ pub struct RunArgs {
     /// Input sent as text; `-` reads stdin.
     #[arg(short = 't', long = "text", value_name = "TEXT")]
     pub text: Option<String>,
-    /// Input sent as JSON (checked before sending); `-` reads stdin.
-    #[arg(short = 'j', long = "json", value_name = "JSON")]
+    /// Input sent as JSON (checked before sending); `-` reads stdin. (The official CLI's long
+    /// form is `--json`; here `--json` is the output flag every command shares.)
+    #[arg(short = 'j', long = "json-input", value_name = "JSON")]
     pub json_input: Option<String>,
     /// Input sent as binary (the argument's bytes); `-` reads stdin.
     #[arg(short = 'b', long = "binary", value_name = "DATA")]

@@ -50,6 +50,9 @@ enum Scenario {
         /// Runs of each, interleaved; the median is reported.
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// An `algorithmia-local` built from before worker pools, measured beside them.
+        #[arg(long, value_name = "PATH")]
+        before_pools: Option<std::path::PathBuf>,
     },
     /// A large file uploaded and downloaded through our client, beside curl.
     Data {
@@ -114,7 +117,11 @@ fn main() -> ExitCode {
                 println!("chart: {}", chart.display());
                 Ok(())
             }),
-        Scenario::Hosted { seconds, runs } => tokio::runtime::Builder::new_multi_thread()
+        Scenario::Hosted {
+            seconds,
+            runs,
+            before_pools,
+        } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| e.to_string())
@@ -123,6 +130,7 @@ fn main() -> ExitCode {
                     &[1, 8, 64],
                     runs,
                     std::time::Duration::from_secs(seconds),
+                    before_pools,
                 ))
             })
             .map(|report| {
