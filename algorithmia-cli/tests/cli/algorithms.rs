@@ -1,6 +1,7 @@
 //! `algo` algorithms commands against algorithmia-local (platform on): the whole flow through
-//! `algo` and a stock git, the environments, and bad input. Two pip builds that reach PyPI's
-//! index in all (one succeeds; the failing one fails on a requirement that does not parse).
+//! `algo` and a stock git, the environments, and bad input. pip runs three times in all: one
+//! build that installs from PyPI (the compiles after it reuse it), and one failing commit built
+//! twice (on push, then by `algo build`), which fails on a requirement that does not parse.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -251,6 +252,11 @@ fn create_clone_push_build_publish_run_secrets_errors_and_info() {
     let said = text(&built.stdout);
     assert!(said.contains("succeeded") && said.contains(&head), "{said}");
 
+    // --no-wait prints only the id of the build it started (of the same, built, commit).
+    let out = ok(&setup, setup.algo().args(["build", &algo, "--no-wait"]));
+    let started = text(&out.stdout).trim().to_owned();
+    assert!(!started.is_empty() && !started.contains(' '), "{started}");
+
     // builds (both spellings) and logs.
     let builds = json_of(&ok(&setup, setup.algo().args(["builds", &algo, "--json"])));
     let builds = builds.as_array().unwrap();
@@ -260,6 +266,10 @@ fn create_clone_push_build_publish_run_secrets_errors_and_info() {
         .find(|b| b["commit_sha"] == head.as_str() && b["status"] == "succeeded")
         .unwrap_or_else(|| panic!("no succeeded build of {head}: {builds:?}"));
     let build_id = ours["build_id"].as_str().unwrap().to_owned();
+    assert!(
+        builds.iter().any(|b| b["build_id"] == started.as_str()),
+        "{started} in {builds:?}"
+    );
     let table = text(&ok(&setup, setup.algo().args(["builds", &owner, "Greeter"])).stdout);
     assert!(
         table.starts_with("Build") && table.contains(&build_id),
@@ -427,18 +437,6 @@ fn a_failed_build_prints_its_log_and_exits_1() {
     assert!(said.contains("not a requirement"), "the log's tail: {said}");
     assert!(said.contains(&algo) && said.contains("failed"), "{said}");
     assert!(text(&out.stdout).is_empty());
-    // --no-wait prints only the id of the build it started.
-    let out = ok(&setup, setup.algo().args(["build", &algo, "--no-wait"]));
-    let id = text(&out.stdout).trim().to_owned();
-    let builds = json_of(&ok(&setup, setup.algo().args(["builds", &algo, "--json"])));
-    assert!(
-        builds
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|b| b["build_id"] == id.as_str()),
-        "{id} in {builds}"
-    );
 }
 
 #[test]
