@@ -491,6 +491,16 @@ fn languages_environments_and_templates() {
         1,
     );
     assert!(text(&unknown.stderr).contains("no-such-spec"));
+    // Nothing of it is left: neither the destination nor the directory it was unpacked in.
+    let left: Vec<String> = std::fs::read_dir(setup.work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["tmpl"], "only the first template is there");
+    // Into an empty directory that exists: fine.
+    std::fs::create_dir(setup.local("empty")).unwrap();
+    ok(&setup, setup.algo().args(["template", spec, "empty"]));
+    assert!(setup.local("empty/requirements.txt").is_file());
 }
 
 #[test]
