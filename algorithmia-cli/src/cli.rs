@@ -337,8 +337,8 @@ pub enum SecretsCommand {
     Delete(SecretNameArgs),
 }
 
-/// `algo secrets set`.
-#[derive(Debug, Args)]
+/// `algo secrets set`. Its `Debug` hides the value.
+#[derive(Args)]
 pub struct SecretSetArgs {
     /// The algorithm, `owner/name`.
     pub algo: String,
@@ -350,6 +350,17 @@ pub struct SecretSetArgs {
     /// A description.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
+}
+
+impl std::fmt::Debug for SecretSetArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretSetArgs")
+            .field("algo", &self.algo)
+            .field("name", &self.name)
+            .field("value", &self.value.as_ref().map(|_| "***"))
+            .field("description", &self.description)
+            .finish()
+    }
 }
 
 /// `algo secrets delete`.
@@ -392,5 +403,18 @@ mod tests {
     #[test]
     fn the_grammar_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_secret_value_is_not_in_debug() {
+        let cli = Cli::try_parse_from([
+            "algo", "secrets", "set", "a/b", "NAME", "--value", "hunter2",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?}");
+        assert!(
+            !debug.contains("hunter2") && debug.contains("***"),
+            "{debug}"
+        );
     }
 }
