@@ -243,8 +243,8 @@ pub struct CreateArgs {
     /// License, e.g. `apl`, `mit`.
     #[arg(long)]
     pub license: Option<String>,
-    /// Whether the algorithm may reach the network.
-    #[arg(long)]
+    /// Network access: `full` or `isolated`.
+    #[arg(long, value_name = "ACCESS")]
     pub network_access: Option<String>,
     /// Whether it may call other algorithms (`true`/`false`).
     #[arg(long, value_name = "BOOL")]
@@ -297,7 +297,12 @@ pub struct PublishArgs {
     /// The algorithm, `owner/name`.
     pub algo: String,
     /// Which part of the version goes up: `major`, `minor`, `revision` (or `patch`).
-    #[arg(long = "type", value_name = "TYPE", default_value = "minor")]
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        default_value = "minor",
+        value_parser = ["major", "minor", "revision", "patch"]
+    )]
     pub version_type: String,
     /// Release notes.
     #[arg(long, value_name = "TEXT")]
@@ -309,7 +314,12 @@ pub struct PublishArgs {
     #[arg(long, value_name = "TEXT")]
     pub sample_output: Option<String>,
     /// Who may call the version: `private` (you and your organisations) or `public`.
-    #[arg(long, value_name = "WHO", default_value = "private")]
+    #[arg(
+        long,
+        value_name = "WHO",
+        default_value = "private",
+        value_parser = ["private", "public"]
+    )]
     pub callability: String,
 }
 
