@@ -29,6 +29,9 @@ pub struct GlobalArgs {
     /// Print listings and results as JSON, for scripts.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The config file holding the profiles (default `~/.algorithmia/config`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// The commands.
@@ -118,7 +121,7 @@ pub struct RunArgs {
     #[arg(short = 't', long = "text", value_name = "TEXT")]
     pub text: Option<String>,
     /// Input sent as JSON (checked before sending); `-` reads stdin. (The official CLI's long
-    /// form is `--json`; here `--json` is the output flag every command shares.)
+    /// name, `--json`, is the global flag that prints the whole response as JSON.)
     #[arg(short = 'j', long = "json-input", value_name = "JSON")]
     pub json_input: Option<String>,
     /// Input sent as binary (the argument's bytes); `-` reads stdin.
@@ -413,6 +416,12 @@ mod tests {
     #[test]
     fn the_grammar_is_consistent() {
         Cli::command().debug_assert();
+        // Global flags are checked against each subcommand's only when it is built.
+        let mut command = Cli::command();
+        command.build();
+        for sub in command.get_subcommands_mut() {
+            sub.clone().debug_assert();
+        }
     }
 
     #[test]
