@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use algorithmia_local::{LocalServer, ServerHandle};
 use base64::Engine as _;
 use serde_json::Value;
 
@@ -139,26 +138,6 @@ fn git_shim(setup: &Setup) -> (PathBuf, PathBuf) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     (dir, log)
-}
-
-/// A call of `algorithm` with `input` through the SDK: its result, or the error's text.
-fn call(setup: &Setup, algorithm: &str, input: Value) -> Result<Value, String> {
-    let client = algorithmia_client::Client::builder()
-        .base_url(setup.server.base_url())
-        .api_key(setup.key())
-        .build()
-        .unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        match client.algo(algorithm).pipe_json(&input).await {
-            Ok(response) => Ok(response
-                .as_json()
-                .cloned()
-                .or_else(|| response.as_text().map(Value::from))
-                .unwrap_or(Value::Null)),
-            Err(e) => Err(e.to_string()),
-        }
-    })
 }
 
 #[test]
@@ -328,14 +307,23 @@ fn create_clone_push_build_publish_run_secrets_errors_and_info() {
         "{unpublished}"
     );
 
-    // The published version runs; a failing call is then in `algo errors`.
+    // The published version runs (`algo run`); a failing call is then in `algo errors`.
     let version = format!("{algo}/0.1.0");
-    assert_eq!(
-        call(&setup, &version, Value::from("Ann")),
-        Ok(Value::from("hi Ann"))
+    let ran = ok(
+        &setup,
+        setup.algo().args(["run", &version, "-d", "\"Ann\""]),
     );
-    let failure = call(&setup, &version, Value::from("fail")).unwrap_err();
-    assert!(failure.contains("asked to fail"), "{failure}");
+    assert_eq!(text(&ran.stdout).trim(), "hi Ann");
+    let failed = fails(
+        &setup,
+        setup.algo().args(["run", &version, "-d", "\"fail\""]),
+        1,
+    );
+    assert!(
+        text(&failed.stderr).contains("asked to fail"),
+        "{}",
+        text(&failed.stderr)
+    );
     let errors = json_of(&ok(&setup, setup.algo().args(["errors", &algo, "--json"])));
     assert!(errors.to_string().contains("asked to fail"), "{errors}");
     let table = text(&ok(&setup, setup.algo().args(["errors", &algo])).stdout);
@@ -561,22 +549,19 @@ fn bad_names_and_unknown_algorithms() {
 const ALICE: &str = "simCliAliceKey";
 const BOB: &str = "simCliBobKey";
 
-/// A set-up whose config points at a second server that knows alice (`default`) and bob
-/// (`--profile bob`).
-fn two_users() -> (Setup, ServerHandle, tempfile::TempDir) {
-    let setup = Setup::new();
-    let data = tempfile::tempdir().unwrap();
-    let server = LocalServer::builder()
-        .data_dir(data.path())
-        .api_key(ALICE, "alice")
-        .api_key(BOB, "bob")
-        .builtins(false)
-        .start()
-        .unwrap();
+/// A set-up whose server knows alice (the `default` profile) and bob (`--profile bob`).
+fn two_users() -> Setup {
+    let setup = Setup::with_server(|server| {
+        server
+            .api_key(ALICE, "alice")
+            .api_key(BOB, "bob")
+            .builtins(false)
+    });
+    assert_eq!(setup.key(), ALICE);
     let profile = |name: &str, key: &str| {
         format!(
             "[profiles.{name}]\napi_key = \"{key}\"\napi_server = \"{}\"\nca_cert = \"\"\nbearer_token = \"\"\n",
-            server.base_url()
+            setup.server.base_url()
         )
     };
     setup.write_config(&format!(
@@ -584,12 +569,12 @@ fn two_users() -> (Setup, ServerHandle, tempfile::TempDir) {
         profile("default", ALICE),
         profile("bob", BOB)
     ));
-    (setup, server, data)
+    setup
 }
 
 #[test]
 fn another_users_private_algorithm_is_refused() {
-    let (setup, _server, _data) = two_users();
+    let setup = two_users();
     let run = |args: &[&str], code: i32| {
         let out = setup.algo().args(args).output().unwrap();
         assert_eq!(
