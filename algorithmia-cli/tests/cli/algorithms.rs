@@ -412,8 +412,25 @@ fn a_failed_build_prints_its_log_and_exits_1() {
     let setup = Setup::new();
     let algo = format!("{}/Broken", setup.server.user());
     ok(&setup, setup.algo().args(["create", &algo]));
-    ok(&setup, setup.algo().args(["clone", &algo, "broken"]));
+    // The caller's own git configuration from the environment is kept; the key goes after it.
+    ok(
+        &setup,
+        setup
+            .algo()
+            .args(["clone", &algo, "broken"])
+            .env("GIT_CONFIG_COUNT", "1")
+            .env("GIT_CONFIG_KEY_0", "clone.defaultRemoteName")
+            .env("GIT_CONFIG_VALUE_0", "upstream"),
+    );
     let work = setup.local("broken");
+    let remotes = git_ok(&setup, &work, None, &["remote"]);
+    assert_eq!(remotes.trim(), "upstream", "the caller's setting applied");
+    git_ok(
+        &setup,
+        &work,
+        None,
+        &["remote", "rename", "upstream", "origin"],
+    );
     std::fs::write(
         work.join("requirements.txt"),
         "this is ! not a requirement\n",
