@@ -22,22 +22,38 @@ const LOG_TAIL_LINES: usize = 40;
 /// `--no-wait` prints the build's id and returns.
 pub async fn build(ctx: &Context, args: BuildArgs) -> CliResult {
     let (algorithm, reference) = handle(ctx, &args.algo)?;
-    let compiled = algorithm
-        .compile()
-        .await
-        .map_err(|e| CliError::api(format_args!("start a build of {reference}"), e))?;
-    let started = match compiled.build.filter(|b| !b.build_id.is_empty()) {
-        Some(build) => build,
-        // A server that names no build: the newest one it lists.
-        None => latest_build(&algorithm, &reference).await?,
+    // Some servers answer a compile only once the build is over: spin from the start.
+    let spinner = spinner(ctx);
+    spinner.set_message(format!("starting a build of {reference}"));
+    let compiled = algorithm.compile().await;
+    let started = match compiled {
+        Ok(compiled) => match compiled.build.filter(|b| !b.build_id.is_empty()) {
+            Some(build) => Ok(build),
+            // A server that names no build: the newest one it lists.
+            None => latest_build(&algorithm, &reference).await,
+        },
+        Err(e) => Err(CliError::api(
+            format_args!("start a build of {reference}"),
+            e,
+        )),
     };
-    if args.no_wait {
-        if ctx.json {
-            return output::json(&started);
+    let started = match started {
+        Ok(started) if !args.no_wait => started,
+        Ok(started) => {
+            spinner.finish_and_clear();
+            if ctx.json {
+                return output::json(&started);
+            }
+            return output::line(&started.build_id);
         }
-        return output::line(&started.build_id);
-    }
-    let done = follow(ctx, &algorithm, &reference, &started, args.timeout).await?;
+        Err(e) => {
+            spinner.finish_and_clear();
+            return Err(e);
+        }
+    };
+    let done = follow(&spinner, &algorithm, &reference, &started, args.timeout).await;
+    spinner.finish_and_clear();
+    let done = done?;
     if done.status == BuildStatus::Succeeded {
         if ctx.json {
             return output::json(&done);
@@ -77,25 +93,30 @@ async fn latest_build(algorithm: &Algorithm, reference: &AlgoRef) -> CliResult<B
         })
 }
 
-/// Poll `build` until it ends, with a spinner showing its status when stderr is a terminal.
+/// A spinner on stderr with a message and the time spent, when stderr is a terminal; hidden
+/// otherwise.
+fn spinner(ctx: &Context) -> ProgressBar {
+    if !ctx.progress {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    spinner.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner
+}
+
+/// Poll `build` until it ends, showing its status on `spinner`.
 async fn follow(
-    ctx: &Context,
+    spinner: &ProgressBar,
     algorithm: &Algorithm,
     reference: &AlgoRef,
     build: &Build,
     timeout_secs: u64,
 ) -> CliResult<Build> {
-    let spinner = if ctx.progress {
-        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    spinner.set_style(
-        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
     spinner.set_message(format!("build {} of {reference}", build.build_id));
-    spinner.enable_steady_tick(Duration::from_millis(120));
     let watcher = spinner.clone();
     let name = reference.to_string();
     let options = WaitOptions::default()
@@ -103,14 +124,15 @@ async fn follow(
         .on_progress(move |b| {
             watcher.set_message(format!("build {} of {name}: {}", b.build_id, b.status))
         });
-    let done = algorithm.wait_for_build(&build.build_id, options).await;
-    spinner.finish_and_clear();
-    done.map_err(|e| {
-        CliError::api(
-            format_args!("follow build {} of {reference}", build.build_id),
-            e,
-        )
-    })
+    algorithm
+        .wait_for_build(&build.build_id, options)
+        .await
+        .map_err(|e| {
+            CliError::api(
+                format_args!("follow build {} of {reference}", build.build_id),
+                e,
+            )
+        })
 }
 
 /// The last `lines` lines of `log`.
