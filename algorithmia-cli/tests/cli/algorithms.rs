@@ -525,6 +525,14 @@ fn bad_names_and_unknown_algorithms() {
         let out = fails(&setup, setup.algo().args(&args), 2);
         assert!(!text(&out.stderr).is_empty(), "{args:?}");
     }
+    // A name the platform refuses: the server's reason, exit 1 (only the server knows its rule).
+    let bad = format!("{owner}/1bad");
+    let out = fails(&setup, setup.algo().args(["create", &bad]), 1);
+    let said = text(&out.stderr);
+    assert!(
+        said.contains(&bad) && said.contains("start with a letter"),
+        "{said}"
+    );
     // An unknown algorithm: exit 1, named.
     let nope = format!("{owner}/Nope");
     for args in [
