@@ -262,8 +262,8 @@ pub struct CreateArgs {
     /// License, e.g. `apl`, `mit`.
     #[arg(long)]
     pub license: Option<String>,
-    /// Whether the algorithm may reach the network.
-    #[arg(long)]
+    /// Network access: `full` or `isolated`.
+    #[arg(long, value_name = "ACCESS")]
     pub network_access: Option<String>,
     /// Whether it may call other algorithms (`true`/`false`).
     #[arg(long, value_name = "BOOL")]
@@ -316,7 +316,12 @@ pub struct PublishArgs {
     /// The algorithm, `owner/name`.
     pub algo: String,
     /// Which part of the version goes up: `major`, `minor`, `revision` (or `patch`).
-    #[arg(long = "type", value_name = "TYPE", default_value = "minor")]
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        default_value = "minor",
+        value_parser = ["major", "minor", "revision", "patch"]
+    )]
     pub version_type: String,
     /// Release notes.
     #[arg(long, value_name = "TEXT")]
@@ -328,7 +333,12 @@ pub struct PublishArgs {
     #[arg(long, value_name = "TEXT")]
     pub sample_output: Option<String>,
     /// Who may call the version: `private` (you and your organisations) or `public`.
-    #[arg(long, value_name = "WHO", default_value = "private")]
+    #[arg(
+        long,
+        value_name = "WHO",
+        default_value = "private",
+        value_parser = ["private", "public"]
+    )]
     pub callability: String,
 }
 
@@ -356,8 +366,8 @@ pub enum SecretsCommand {
     Delete(SecretNameArgs),
 }
 
-/// `algo secrets set`.
-#[derive(Debug, Args)]
+/// `algo secrets set`. Its `Debug` hides the value.
+#[derive(Args)]
 pub struct SecretSetArgs {
     /// The algorithm, `owner/name`.
     pub algo: String,
@@ -369,6 +379,17 @@ pub struct SecretSetArgs {
     /// A description.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
+}
+
+impl std::fmt::Debug for SecretSetArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretSetArgs")
+            .field("algo", &self.algo)
+            .field("name", &self.name)
+            .field("value", &self.value.as_ref().map(|_| "***"))
+            .field("description", &self.description)
+            .finish()
+    }
 }
 
 /// `algo secrets delete`.
@@ -436,5 +457,18 @@ mod tests {
         for sub in command.get_subcommands_mut() {
             sub.clone().debug_assert();
         }
+    }
+
+    #[test]
+    fn a_secret_value_is_not_in_debug() {
+        let cli = Cli::try_parse_from([
+            "algo", "secrets", "set", "a/b", "NAME", "--value", "hunter2",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?}");
+        assert!(
+            !debug.contains("hunter2") && debug.contains("***"),
+            "{debug}"
+        );
     }
 }
