@@ -29,6 +29,9 @@ pub struct GlobalArgs {
     /// Print listings and results as JSON, for scripts.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The config file holding the profiles (default `~/.algorithmia/config`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// The commands.
@@ -83,10 +86,11 @@ pub enum Command {
     Man,
 }
 
-/// `algo auth`.
-#[derive(Debug, Args)]
+/// `algo auth`. Its `Debug` hides the key and the token.
+#[derive(Args)]
 pub struct AuthArgs {
-    /// The API key; asked for when no flag is given.
+    /// The API key; asked for when no flag is given. `-` reads it from stdin's first line, which
+    /// keeps it out of the shell's history and the process list.
     #[arg(long, value_name = "KEY")]
     pub api_key: Option<String>,
     /// The API address (default `https://api.algorithmia.com`).
@@ -95,12 +99,26 @@ pub struct AuthArgs {
     /// A PEM file of CA certificates to trust besides the system's.
     #[arg(long, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
-    /// A bearer token (JWT), used when there is no API key.
+    /// A bearer token (JWT), used when there is no API key; `-` reads it from stdin (the line
+    /// after the key's when both are `-`).
     #[arg(long, value_name = "TOKEN")]
     pub bearer_token: Option<String>,
     /// Save without checking the credentials against the server.
     #[arg(long)]
     pub no_verify: bool,
+}
+
+impl std::fmt::Debug for AuthArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
+        f.debug_struct("AuthArgs")
+            .field("api_key", &hidden(&self.api_key))
+            .field("api_server", &self.api_server)
+            .field("ca_cert", &self.ca_cert)
+            .field("bearer_token", &hidden(&self.bearer_token))
+            .field("no_verify", &self.no_verify)
+            .finish()
+    }
 }
 
 /// `algo run`: exactly one input flag.
@@ -111,19 +129,21 @@ pub struct AuthArgs {
 pub struct RunArgs {
     /// The algorithm: `owner/name`, `owner/name/version`, or with an `algo://` prefix.
     pub algo: String,
-    /// Input whose type is detected (JSON when it parses as JSON, else text); `-` reads stdin.
+    /// Input whose type is detected (JSON when it parses as JSON, else text); `-` reads stdin
+    /// (then bytes that are not UTF-8 go as binary).
     #[arg(short = 'd', long = "data", value_name = "DATA")]
     pub data: Option<String>,
     /// Input sent as text; `-` reads stdin.
     #[arg(short = 't', long = "text", value_name = "TEXT")]
     pub text: Option<String>,
-    /// Input sent as JSON (checked before sending); `-` reads stdin.
-    #[arg(short = 'j', long = "json", value_name = "JSON")]
+    /// Input sent as JSON (checked before sending); `-` reads stdin. (The official CLI's long
+    /// name, `--json`, is the global flag that prints the whole response as JSON.)
+    #[arg(short = 'j', long = "json-input", value_name = "JSON")]
     pub json_input: Option<String>,
     /// Input sent as binary (the argument's bytes); `-` reads stdin.
     #[arg(short = 'b', long = "binary", value_name = "DATA")]
     pub binary: Option<String>,
-    /// Input read from a file, type detected; `-` is stdin.
+    /// Input read from a file, type detected (JSON, else UTF-8 text, else binary); `-` is stdin.
     #[arg(short = 'D', long = "data-file", value_name = "FILE")]
     pub data_file: Option<PathBuf>,
     /// Input read from a file, sent as text; `-` is stdin.
@@ -242,8 +262,8 @@ pub struct CreateArgs {
     /// License, e.g. `apl`, `mit`.
     #[arg(long)]
     pub license: Option<String>,
-    /// Whether the algorithm may reach the network.
-    #[arg(long)]
+    /// Network access: `full` or `isolated`.
+    #[arg(long, value_name = "ACCESS")]
     pub network_access: Option<String>,
     /// Whether it may call other algorithms (`true`/`false`).
     #[arg(long, value_name = "BOOL")]
@@ -296,7 +316,12 @@ pub struct PublishArgs {
     /// The algorithm, `owner/name`.
     pub algo: String,
     /// Which part of the version goes up: `major`, `minor`, `revision` (or `patch`).
-    #[arg(long = "type", value_name = "TYPE", default_value = "minor")]
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        default_value = "minor",
+        value_parser = ["major", "minor", "revision", "patch"]
+    )]
     pub version_type: String,
     /// Release notes.
     #[arg(long, value_name = "TEXT")]
@@ -308,7 +333,12 @@ pub struct PublishArgs {
     #[arg(long, value_name = "TEXT")]
     pub sample_output: Option<String>,
     /// Who may call the version: `private` (you and your organisations) or `public`.
-    #[arg(long, value_name = "WHO", default_value = "private")]
+    #[arg(
+        long,
+        value_name = "WHO",
+        default_value = "private",
+        value_parser = ["private", "public"]
+    )]
     pub callability: String,
 }
 
@@ -336,8 +366,8 @@ pub enum SecretsCommand {
     Delete(SecretNameArgs),
 }
 
-/// `algo secrets set`.
-#[derive(Debug, Args)]
+/// `algo secrets set`. Its `Debug` hides the value.
+#[derive(Args)]
 pub struct SecretSetArgs {
     /// The algorithm, `owner/name`.
     pub algo: String,
@@ -349,6 +379,17 @@ pub struct SecretSetArgs {
     /// A description.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
+}
+
+impl std::fmt::Debug for SecretSetArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretSetArgs")
+            .field("algo", &self.algo)
+            .field("name", &self.name)
+            .field("value", &self.value.as_ref().map(|_| "***"))
+            .field("description", &self.description)
+            .finish()
+    }
 }
 
 /// `algo secrets delete`.
@@ -389,7 +430,45 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
+    fn auth_args_debug_hides_the_key_and_token() {
+        let cli = Cli::try_parse_from([
+            "algo",
+            "auth",
+            "--api-key",
+            "simDEBUGKEY",
+            "--bearer-token",
+            "a.b.TOKEN",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(
+            !shown.contains("simDEBUGKEY") && !shown.contains("TOKEN"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
+
+    #[test]
     fn the_grammar_is_consistent() {
         Cli::command().debug_assert();
+        // Global flags are checked against each subcommand's only when it is built.
+        let mut command = Cli::command();
+        command.build();
+        for sub in command.get_subcommands_mut() {
+            sub.clone().debug_assert();
+        }
+    }
+
+    #[test]
+    fn a_secret_value_is_not_in_debug() {
+        let cli = Cli::try_parse_from([
+            "algo", "secrets", "set", "a/b", "NAME", "--value", "hunter2",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?}");
+        assert!(
+            !debug.contains("hunter2") && debug.contains("***"),
+            "{debug}"
+        );
     }
 }

@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::auth::{ApiKey, Auth};
 use crate::error::{Error, Result};
+use crate::profile::{ConfigFile, Profile};
 use crate::retry::RetryPolicy;
 use crate::wire;
 
@@ -77,6 +78,24 @@ impl Client {
         Client::builder().from_env().build()
     }
 
+    /// A client for the profile `name` of the official CLI's config file
+    /// (`~/.algorithmia/config`), resolved as the official clients resolve it: the profile's
+    /// values win, and `ALGORITHMIA_API_KEY` (else `ALGORITHMIA_BEARER_TOKEN`),
+    /// `ALGORITHMIA_API` and `REQUESTS_CA_BUNDLE` fill what it leaves empty. See
+    /// [`crate::profile`] and [`ClientBuilder::profile`].
+    ///
+    /// ```no_run
+    /// use algorithmia_client::Client;
+    ///
+    /// # async fn run() -> Result<(), algorithmia_client::Error> {
+    /// let client = Client::from_profile("default")?;
+    /// let hello = client.algo("demo/Hello").pipe("world").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn from_profile(name: &str) -> Result<Client> {
+        Client::builder().profile(name).build()
+    }
+
     /// A builder for every other setting.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -108,6 +127,17 @@ enum ProxySetting {
     System,
     Disabled,
     Url(String),
+}
+
+/// Where the builder's profile comes from.
+#[derive(Debug, Default)]
+struct ProfileSettings {
+    /// The profile's name, read from the config file at `build()`.
+    name: Option<String>,
+    /// The config file; the official CLI's location when `None`.
+    file: Option<std::path::PathBuf>,
+    /// Settings given outright, which win over a named profile.
+    given: Option<Profile>,
 }
 
 /// The settings read from the environment.
@@ -143,6 +173,8 @@ pub struct ClientBuilder {
     auth: Option<Auth>,
     /// What [`ClientBuilder::from_env`] found; explicit settings win over it, whatever the order.
     env: EnvSettings,
+    /// What [`ClientBuilder::profile`] and friends chose; explicit settings win over it.
+    profile: ProfileSettings,
     user_agent: Option<String>,
     connect_timeout: Option<Duration>,
     default_algo_timeout: Option<Duration>,
@@ -161,6 +193,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("auth", &self.auth)
             .field("env", &self.env)
+            .field("profile", &self.profile)
             .field("user_agent", &self.user_agent)
             .field("connect_timeout", &self.connect_timeout)
             .field("default_algo_timeout", &self.default_algo_timeout)
@@ -211,6 +244,45 @@ impl ClientBuilder {
             },
         );
         self.env.base_url = var("ALGORITHMIA_API");
+        self
+    }
+
+    /// Take the settings of the profile `name` from the config file when the client is built,
+    /// resolved as [`Client::from_profile`] resolves them. Settings made explicitly on the
+    /// builder win over the profile, which wins over [`ClientBuilder::from_env`].
+    ///
+    /// The file is the official CLI's (`~/.algorithmia/config`) unless
+    /// [`ClientBuilder::config_file`] names another. A missing file, or a missing `default`
+    /// profile, means nothing is configured; another missing profile, a malformed file or an
+    /// unreadable CA certificate fail [`build`](ClientBuilder::build) with [`Error::Config`].
+    ///
+    /// ```no_run
+    /// use algorithmia_client::Client;
+    ///
+    /// let client = Client::builder()
+    ///     .config_file("/etc/algorithmia/config")
+    ///     .profile("staging")
+    ///     .user_agent("nightly-job/1.0")
+    ///     .build()?;
+    /// # Ok::<(), algorithmia_client::Error>(())
+    /// ```
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile.name = Some(name.into());
+        self
+    }
+
+    /// The config file [`ClientBuilder::profile`] reads, instead of the official CLI's location.
+    pub fn config_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.profile.file = Some(path.into());
+        self
+    }
+
+    /// Use these profile settings as they are (no file is read and the environment is not
+    /// consulted; see [`Profile::with_env`]). They win over a named
+    /// [`profile`](ClientBuilder::profile); explicit settings win over them. A `ca_cert` is read
+    /// when the client is built.
+    pub fn profile_settings(mut self, profile: Profile) -> Self {
+        self.profile.given = Some(profile);
         self
     }
 
@@ -287,9 +359,46 @@ impl ClientBuilder {
 
     /// Check the settings and build the client.
     pub fn build(self) -> Result<Client> {
-        let base_url = self.base_url.or(self.env.base_url);
+        let profile = match (self.profile.given, &self.profile.name) {
+            (Some(given), _) => Some(given),
+            (None, Some(name)) => {
+                let config = match &self.profile.file {
+                    Some(path) => ConfigFile::load(path.clone())?,
+                    None => ConfigFile::load_default()?,
+                };
+                Some(config.profile(name)?.with_env())
+            }
+            (None, None) => None,
+        };
+        // Each PEM with where it came from, so a bad profile certificate is named.
+        let mut root_certificates: Vec<(Option<String>, Vec<u8>)> = self
+            .root_certificates
+            .into_iter()
+            .map(|pem| (None, pem))
+            .collect();
+        let (profile_base, profile_auth) = match profile {
+            Some(profile) => {
+                if let Some(path) = &profile.ca_cert {
+                    let pem = std::fs::read(path).map_err(|e| {
+                        Error::config(format!(
+                            "could not read the CA certificate {}: {e}",
+                            path.display()
+                        ))
+                    })?;
+                    root_certificates.push((Some(path.display().to_string()), pem));
+                }
+                let auth = profile.has_credentials().then(|| profile.auth());
+                (profile.api_server, auth)
+            }
+            None => (None, None),
+        };
+        let base_url = self.base_url.or(profile_base).or(self.env.base_url);
         let base = normalise_base_url(base_url.as_deref().unwrap_or(wire::DEFAULT_API_BASE))?;
-        let auth = self.auth.or(self.env.auth).unwrap_or_default();
+        let auth = self
+            .auth
+            .or(profile_auth)
+            .or(self.env.auth)
+            .unwrap_or_default();
         let auth_header = auth.header_value()?;
         let user_agent = self
             .user_agent
@@ -312,11 +421,16 @@ impl ClientBuilder {
             ),
         };
         let mut certificates = Vec::new();
-        for pem in &self.root_certificates {
+        for (source, pem) in &root_certificates {
+            let name = source
+                .as_ref()
+                .map_or_else(String::new, |path| format!(" {path}"));
             let bundle = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| Error::config(format!("invalid PEM root certificate: {e}")))?;
+                .map_err(|e| Error::config(format!("invalid PEM root certificate{name}: {e}")))?;
             if bundle.is_empty() {
-                return Err(Error::config("a root certificate PEM holds no certificate"));
+                return Err(Error::config(format!(
+                    "a root certificate PEM{name} holds no certificate"
+                )));
             }
             certificates.extend(bundle);
         }

@@ -73,6 +73,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Profiles
+//!
+//! [`Client::from_profile`] reads a profile of the official CLI's config file
+//! (`~/.algorithmia/config`); the [`profile`] module reads and writes that file.
+//!
 //! # Features
 //!
 #![cfg_attr(
@@ -98,6 +103,7 @@ mod data_uri;
 mod error;
 mod input;
 pub mod manage;
+pub mod profile;
 mod request;
 mod response;
 mod retry;

@@ -49,7 +49,7 @@ fn summarise(mut latencies: Vec<f64>, elapsed: Duration) -> Sample {
     }
 }
 
-fn client(url: &str) -> Result<algorithmia_client::Client, String> {
+pub(crate) fn client(url: &str) -> Result<algorithmia_client::Client, String> {
     algorithmia_client::Client::builder()
         .base_url(url)
         .api_key(KEY)

@@ -3,8 +3,11 @@
 //! (one call at a time, as the server ran every ADK call before pools) and on a pool of one
 //! worker per core; beside the same apply called in a loop inside one Python process (the
 //! per-core limit, no server and no pipes). The configurations are interleaved run by run, and
-//! the median of the runs is reported.
+//! the median of the runs is reported. With `--before-pools PATH` (an `algorithmia-local` built
+//! from before worker pools, which ran every ADK call one at a time behind one lock), that server
+//! is measured in the same interleaving, as the baseline the pools replaced.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -17,10 +20,12 @@ use crate::proc::{Server, repo_target};
 /// The hosted algorithm's name.
 const ALGORITHM: &str = "bench/Identity";
 
-/// One concurrency: the 1-worker pool, the N-worker pool.
+/// One concurrency: the server from before pools (when measured), the 1-worker pool, the
+/// N-worker pool.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub(crate) struct Row {
     pub(crate) concurrency: usize,
+    pub(crate) before_pools: Option<Sample>,
     pub(crate) one_worker: Sample,
     pub(crate) n_workers: Sample,
 }
@@ -50,9 +55,13 @@ fn peer(script: &str) -> String {
         .to_string()
 }
 
+fn algorithm_arg() -> String {
+    format!("{ALGORITHM}={} {}", python(), peer("adk_identity.py"))
+}
+
 /// A server hosting the algorithm on `workers` workers.
 fn server(workers: usize) -> Result<Server, String> {
-    let algorithm = format!("{ALGORITHM}={} {}", python(), peer("adk_identity.py"));
+    let algorithm = algorithm_arg();
     let workers = workers.to_string();
     Server::start(&[
         "--no-builtins",
@@ -61,6 +70,12 @@ fn server(workers: usize) -> Result<Server, String> {
         "--algorithm-workers",
         &workers,
     ])
+}
+
+/// The server from before pools (`binary`), hosting the same algorithm (it has no pool flags).
+fn server_before_pools(binary: &Path) -> Result<Server, String> {
+    let algorithm = algorithm_arg();
+    Server::start_binary(binary, &["--no-builtins", "--algorithm", &algorithm], None)
 }
 
 /// Apply in a loop in one Python process for `run_for`: calls per second.
@@ -94,12 +109,17 @@ pub(crate) async fn run(
     concurrencies: &[usize],
     runs: usize,
     run_for: Duration,
+    before_pools: Option<PathBuf>,
 ) -> Result<Report, String> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let before = before_pools
+        .as_deref()
+        .map(server_before_pools)
+        .transpose()?;
     let one = server(1)?;
     let many = server(workers)?;
-    // Warm up: every worker of both pools started, connections pooled.
-    for s in [&one, &many] {
+    // Warm up: every worker of every server started, connections pooled.
+    for s in before.iter().chain([&one, &many]) {
         calls_of(
             &s.base_url,
             ALGORITHM,
@@ -110,9 +130,15 @@ pub(crate) async fn run(
         .await?;
     }
     let mut cells: Vec<(Vec<Sample>, Vec<Sample>)> = vec![Default::default(); concurrencies.len()];
+    let mut before_cells: Vec<Vec<Sample>> = vec![Vec::new(); concurrencies.len()];
     let mut loops = Vec::new();
     for run in 0..runs.max(1) {
         for (i, &c) in concurrencies.iter().enumerate() {
+            if let Some(server) = &before {
+                let s = calls_of(&server.base_url, ALGORITHM, payload(), c, run_for).await?;
+                eprintln!("run {run} c={c}: before pools {:.0} calls/s", s.calls_per_s);
+                before_cells[i].push(s);
+            }
             let a = calls_of(&one.base_url, ALGORITHM, payload(), c, run_for).await?;
             let b = calls_of(&many.base_url, ALGORITHM, payload(), c, run_for).await?;
             eprintln!(
@@ -129,8 +155,10 @@ pub(crate) async fn run(
     let rows = concurrencies
         .iter()
         .zip(&cells)
-        .map(|(&concurrency, (a, b))| Row {
+        .zip(&before_cells)
+        .map(|((&concurrency, (a, b)), before)| Row {
             concurrency,
+            before_pools: (!before.is_empty()).then(|| median_sample(before)),
             one_worker: median_sample(a),
             n_workers: median_sample(b),
         })
@@ -145,20 +173,45 @@ pub(crate) async fn run(
 /// The report as the markdown table BENCHMARKS.md records.
 pub(crate) fn markdown(report: &Report) -> String {
     let n = report.workers;
-    let mut out = format!(
-        "| concurrency | 1 worker: calls/s | p50 ms | {n} workers: calls/s | p50 ms | {n} ÷ 1 | \
-         {n} workers ÷ apply in one process |\n| --- | --- | --- | --- | --- | --- | --- |\n"
-    );
+    let before = report.rows.iter().any(|r| r.before_pools.is_some());
+    let mut out = String::from("| concurrency |");
+    if before {
+        out.push_str(" before pools: calls/s | p50 ms |");
+    }
+    out.push_str(&format!(
+        " 1 worker: calls/s | p50 ms | {n} workers: calls/s | p50 ms | {n} ÷ 1 |"
+    ));
+    if before {
+        out.push_str(&format!(" {n} workers ÷ before pools |"));
+    }
+    out.push_str(&format!(" {n} workers ÷ apply in one process |\n|"));
+    let columns = 7 + if before { 3 } else { 0 };
+    out.push_str(&" --- |".repeat(columns));
+    out.push('\n');
+    let ratio = |a: f64, b: f64| a / b.max(f64::EPSILON);
     for row in &report.rows {
+        out.push_str(&format!("| {} |", row.concurrency));
+        if before {
+            match row.before_pools {
+                Some(b) => out.push_str(&format!(" {:.0} | {:.2} |", b.calls_per_s, b.p50_ms)),
+                None => out.push_str(" | |"),
+            }
+        }
         out.push_str(&format!(
-            "| {} | {:.0} | {:.2} | {:.0} | {:.2} | {:.2} | {:.3} |\n",
-            row.concurrency,
+            " {:.0} | {:.2} | {:.0} | {:.2} | {:.2} |",
             row.one_worker.calls_per_s,
             row.one_worker.p50_ms,
             row.n_workers.calls_per_s,
             row.n_workers.p50_ms,
-            row.n_workers.calls_per_s / row.one_worker.calls_per_s.max(f64::EPSILON),
-            row.n_workers.calls_per_s / report.in_process_calls_per_s.max(f64::EPSILON),
+            ratio(row.n_workers.calls_per_s, row.one_worker.calls_per_s),
+        ));
+        if before {
+            let b = row.before_pools.map_or(0.0, |b| b.calls_per_s);
+            out.push_str(&format!(" {:.1} |", ratio(row.n_workers.calls_per_s, b)));
+        }
+        out.push_str(&format!(
+            " {:.3} |\n",
+            ratio(row.n_workers.calls_per_s, report.in_process_calls_per_s)
         ));
     }
     out.push_str(&format!(
@@ -183,6 +236,7 @@ mod tests {
             workers: 2,
             rows: vec![Row {
                 concurrency: 8,
+                before_pools: None,
                 one_worker: s(100.0),
                 n_workers: s(180.0),
             }],
@@ -194,5 +248,30 @@ mod tests {
             "{table}"
         );
         assert!(table.contains("one Python process (no server, no pipes; one core): 1000 calls/s"));
+    }
+
+    #[test]
+    fn the_server_before_pools_gets_its_columns_and_ratio() {
+        let s = |calls_per_s| Sample {
+            calls_per_s,
+            p50_ms: 1.0,
+            p99_ms: 2.0,
+        };
+        let report = Report {
+            workers: 2,
+            rows: vec![Row {
+                concurrency: 64,
+                before_pools: Some(s(50.0)),
+                one_worker: s(100.0),
+                n_workers: s(180.0),
+            }],
+            in_process_calls_per_s: 1000.0,
+        };
+        let table = markdown(&report);
+        assert!(
+            table.contains("| 64 | 50 | 1.00 | 100 | 1.00 | 180 | 1.00 | 1.80 | 3.6 | 0.180 |"),
+            "{table}"
+        );
+        assert!(table.contains("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"));
     }
 }

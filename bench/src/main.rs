@@ -11,6 +11,7 @@ mod cli;
 mod data;
 mod hosted;
 mod proc;
+mod push;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,12 @@ enum Scenario {
         /// Runs of each, interleaved; the median is reported.
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// An `algorithmia-local` built from before worker pools, measured beside them.
+        #[arg(long, value_name = "PATH")]
+        before_pools: Option<std::path::PathBuf>,
+        /// Pushes timed from `git push` to a callable version (0 leaves them out).
+        #[arg(long, default_value_t = 3)]
+        pushes: usize,
     },
     /// A large file uploaded and downloaded through our client, beside curl.
     Data {
@@ -129,22 +136,34 @@ fn main() -> ExitCode {
                 println!("chart: {}", chart.display());
                 Ok(())
             }),
-        Scenario::Hosted { seconds, runs } => tokio::runtime::Builder::new_multi_thread()
+        Scenario::Hosted {
+            seconds,
+            runs,
+            before_pools,
+            pushes,
+        } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| e.to_string())
             .and_then(|rt| {
-                rt.block_on(hosted::run(
+                let report = rt.block_on(hosted::run(
                     &[1, 8, 64],
                     runs,
                     std::time::Duration::from_secs(seconds),
-                ))
-            })
-            .map(|report| {
+                    before_pools,
+                ))?;
                 println!("{}", hosted::markdown(&report));
                 if let Ok(json) = serde_json::to_string(&report) {
                     println!("{json}");
                 }
+                if pushes > 0 {
+                    let report = rt.block_on(push::run(pushes))?;
+                    println!("{}", push::markdown(&report));
+                    if let Ok(json) = serde_json::to_string(&report) {
+                        println!("{json}");
+                    }
+                }
+                Ok(())
             }),
         Scenario::Cli {
             files,

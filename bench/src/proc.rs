@@ -49,6 +49,15 @@ impl Server {
     /// Start it, pinned to `cpus` (a `taskset -c` list) when given.
     pub(crate) fn start_on(args: &[&str], cpus: Option<&str>) -> Result<Server, String> {
         let binary = sibling("algorithmia-local")?;
+        Server::start_binary(&binary, args, cpus)
+    }
+
+    /// Start `binary` (an `algorithmia-local`, possibly another build of it) with `args`.
+    pub(crate) fn start_binary(
+        binary: &std::path::Path,
+        args: &[&str],
+        cpus: Option<&str>,
+    ) -> Result<Server, String> {
         let mut command = match cpus {
             Some(list) => {
                 let mut c = Command::new("taskset");

@@ -1,75 +1,91 @@
 //! The algorithm commands, on the management API: `create`, `clone`, `build`, `builds`,
 //! `logs`, `publish`, `versions`, `info`, `secrets`, `errors`, `languages`, `environment` and
 //! `template`.
+//!
+//! Each command names the algorithm it worked on in its errors; an algorithm reference that
+//! does not parse is a usage error (exit 2), anything the API refuses exits 1.
 
-use crate::cli::{
-    AlgoArg, BuildArgs, BuildsArgs, CloneArgs, CreateArgs, EnvironmentArgs, LogsArgs, PublishArgs,
-    SecretsCommand, TemplateArgs, VersionsArgs,
-};
+mod about;
+mod builds;
+mod clone;
+mod environments;
+mod secrets;
+mod versions;
+
+use algorithmia_client::AlgoRef;
+use algorithmia_client::manage::Algorithm;
+
+pub use about::{create, errors, info};
+pub use builds::{build, builds, logs};
+pub use clone::clone;
+pub use environments::{environment, languages, template};
+pub use secrets::secrets;
+pub use versions::{publish, versions};
+
 use crate::context::Context;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 
-/// `algo create`.
-pub async fn create(_ctx: &Context, _args: CreateArgs) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
+/// An algorithm to manage: `owner/name` (an `algo://` prefix is accepted), never a version.
+/// Anything else is a usage error naming what was given.
+pub(crate) fn parse_algo(text: &str) -> CliResult<AlgoRef> {
+    let reference: AlgoRef = text
+        .parse()
+        .map_err(|e: algorithmia_client::AlgoRefError| {
+            // The parser's own "expected ..." names versions too, which management does not take;
+            // its hints after a `;` are about calls.
+            let reason = match e.reason.split(';').next() {
+                Some(r) if !r.starts_with("expected") => format!(": {r}"),
+                _ => String::new(),
+            };
+            CliError::usage(format!(
+                "invalid algorithm {text:?}{reason}; expected owner/name"
+            ))
+        })?;
+    if let Some(version) = reference.version() {
+        return Err(CliError::usage(format!(
+            "{text:?} names a version ({version}); this command takes the algorithm, owner/name"
+        )));
+    }
+    if reference.owner().is_none() {
+        return Err(CliError::usage(format!(
+            "{text:?} is an algorithm id; this command takes owner/name"
+        )));
+    }
+    Ok(reference)
 }
 
-/// `algo clone`.
-pub async fn clone(_ctx: &Context, _args: CloneArgs) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
+/// The management handle of `text` (see [`parse_algo`]) and its reference.
+pub(crate) fn handle(ctx: &Context, text: &str) -> CliResult<(Algorithm, AlgoRef)> {
+    let reference = parse_algo(text)?;
+    Ok((ctx.client().algorithm(reference.clone()), reference))
 }
 
-/// `algo build`.
-pub async fn build(_ctx: &Context, _args: BuildArgs) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
+/// An optional text for a table cell: the value, or `-`.
+pub(crate) fn cell(value: Option<&str>) -> String {
+    match value {
+        Some(v) if !v.is_empty() => v.to_owned(),
+        _ => "-".to_owned(),
+    }
 }
 
-/// `algo builds`.
-pub async fn builds(_ctx: &Context, _args: BuildsArgs) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Failure;
 
-/// `algo logs`.
-pub async fn logs(_ctx: &Context, _args: LogsArgs) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
-}
-
-/// `algo publish`.
-pub async fn publish(_ctx: &Context, _args: PublishArgs) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
-}
-
-/// `algo versions`.
-pub async fn versions(_ctx: &Context, _args: VersionsArgs) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
-}
-
-/// `algo info`.
-pub async fn info(_ctx: &Context, _args: AlgoArg) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
-}
-
-/// `algo secrets ...`.
-pub async fn secrets(_ctx: &Context, _command: SecretsCommand) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
-}
-
-/// `algo errors`.
-pub async fn errors(_ctx: &Context, _args: AlgoArg) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
-}
-
-/// `algo languages`.
-pub async fn languages(_ctx: &Context) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
-}
-
-/// `algo environment`.
-pub async fn environment(_ctx: &Context, _args: EnvironmentArgs) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
-}
-
-/// `algo template`.
-pub async fn template(_ctx: &Context, _args: TemplateArgs) -> CliResult {
-    Err(crate::error::CliError::failed("not built yet (cli-manage)"))
+    #[test]
+    fn only_owner_and_name_are_accepted() {
+        let r = parse_algo("algo://demo/Hello").unwrap();
+        assert_eq!((r.owner(), r.name()), (Some("demo"), Some("Hello")));
+        for bad in [
+            "demo",
+            "demo/Hello/1.0.0",
+            "demo/Hel lo",
+            "",
+            "0e1a7c0e-3b5d-4a4e-9a44-1d2b3c4d5e6f",
+        ] {
+            let error = parse_algo(bad).unwrap_err();
+            assert_eq!(error.kind(), Failure::Usage, "{bad}: {error}");
+        }
+    }
 }

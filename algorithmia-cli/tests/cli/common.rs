@@ -25,25 +25,7 @@ pub(crate) struct Setup {
 impl Setup {
     /// A server and a `default` profile pointing at it with its key.
     pub(crate) fn new() -> Setup {
-        let data = tempfile::tempdir().expect("a temporary data directory");
-        let server = LocalServer::builder()
-            .data_dir(data.path())
-            .start()
-            .expect("algorithmia-local starts");
-        let home = tempfile::tempdir().expect("a temporary HOME");
-        let work = tempfile::tempdir().expect("a temporary work directory");
-        let setup = Setup {
-            server,
-            home,
-            work,
-            _data: data,
-        };
-        setup.write_config(&format!(
-            "[profiles]\n\n[profiles.default]\napi_key = \"{}\"\napi_server = \"{}\"\nca_cert = \"\"\nbearer_token = \"\"\n",
-            setup.server.api_key(),
-            setup.server.base_url()
-        ));
-        setup
+        Setup::with_server(|builder| builder)
     }
 
     /// The config file's path: `$HOME/.algorithmia/config`.
@@ -100,4 +82,63 @@ pub(crate) fn assert_no_secret(output: &std::process::Output, secret: &str) {
 /// Whether `path` exists.
 pub(crate) fn exists(path: &Path) -> bool {
     path.exists()
+}
+
+impl Setup {
+    /// Like [`Setup::new`], with the server's builder adjusted by `configure` first (extra
+    /// algorithms, keys, ...).
+    pub(crate) fn with_server(
+        configure: impl FnOnce(
+            algorithmia_local::LocalServerBuilder,
+        ) -> algorithmia_local::LocalServerBuilder,
+    ) -> Setup {
+        let data = tempfile::tempdir().expect("a temporary data directory");
+        let server = configure(LocalServer::builder().data_dir(data.path()))
+            .start()
+            .expect("algorithmia-local starts");
+        let setup = Setup {
+            server,
+            home: tempfile::tempdir().expect("a temporary HOME"),
+            work: tempfile::tempdir().expect("a temporary work directory"),
+            _data: data,
+        };
+        setup.write_config(&format!(
+            "[profiles]\n\n[profiles.default]\napi_key = \"{}\"\napi_server = \"{}\"\nca_cert = \"\"\nbearer_token = \"\"\n",
+            setup.server.api_key(),
+            setup.server.base_url()
+        ));
+        setup
+    }
+
+    /// The official Python CLI (`.venv/bin/algo`) with this set-up's `HOME`, none of the
+    /// caller's `ALGORITHMIA_*` variables, and no proxy, run in `work`.
+    pub(crate) fn official_algo(&self) -> Command {
+        let mut cmd = Command::new(testkit::venv_bin("algo"));
+        self.official_env(&mut cmd);
+        cmd
+    }
+
+    /// The venv's Python, with the same environment as [`Setup::official_algo`].
+    pub(crate) fn official_python(&self) -> Command {
+        let mut cmd = Command::new(testkit::venv_bin("python"));
+        self.official_env(&mut cmd);
+        cmd
+    }
+
+    fn official_env(&self, cmd: &mut Command) {
+        cmd.env("HOME", self.home.path())
+            .env_remove("ALGORITHMIA_API_KEY")
+            .env_remove("ALGORITHMIA_API")
+            .env_remove("ALGORITHMIA_BEARER_TOKEN")
+            .env_remove("REQUESTS_CA_BUNDLE")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .current_dir(self.work.path());
+    }
+}
+
+/// Assert that `output` failed with exit code `code` and said `needle` on stderr.
+pub(crate) fn assert_failed(output: &std::process::Output, code: i32, needle: &str) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
 }

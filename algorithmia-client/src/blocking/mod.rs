@@ -96,6 +96,11 @@ impl Client {
         Client::from_async(crate::Client::from_env()?)
     }
 
+    /// See [`crate::Client::from_profile`].
+    pub fn from_profile(name: &str) -> Result<Client> {
+        Client::from_async(crate::Client::from_profile(name)?)
+    }
+
     /// Wrap an async client built with [`crate::Client::builder`].
     pub fn from_async(client: crate::Client) -> Result<Client> {
         let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -12,6 +12,7 @@ mod inputs;
 #[path = "../common/mock.rs"]
 mod mock;
 mod options;
+mod profiles;
 mod responses;
 mod retries;
 mod secrets;
