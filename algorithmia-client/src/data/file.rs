@@ -269,9 +269,12 @@ impl DataFile {
         let result = self
             .restarting(async || {
                 let mut stream = self.get_stream().await.map_err(Failure::Request)?;
-                let mut file = tokio::fs::File::create(&temp)
+                let file = tokio::fs::File::create(&temp)
                     .await
                     .map_err(|e| local(&temp, e))?;
+                // The network hands over chunks of a few KiB; each write to a `tokio::fs::File`
+                // is a hop to the blocking pool, so they are gathered into large writes.
+                let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
                 let mut written = 0u64;
                 while let Some(chunk) = stream.next().await {
                     let chunk = chunk.map_err(Failure::Body)?;
@@ -279,7 +282,10 @@ impl DataFile {
                     written += chunk.len() as u64;
                 }
                 file.flush().await.map_err(|e| local(&temp, e))?;
-                file.sync_all().await.map_err(|e| local(&temp, e))?;
+                file.get_ref()
+                    .sync_all()
+                    .await
+                    .map_err(|e| local(&temp, e))?;
                 drop(file);
                 tokio::fs::rename(&temp, path)
                     .await
@@ -371,6 +377,9 @@ impl DataFile {
             .map(|_| ())
     }
 }
+
+/// How much of a download is gathered in memory before it is written to disk.
+const WRITE_BUFFER_BYTES: usize = 1 << 20;
 
 /// A temporary name beside `path`: hidden, unique, same directory (so the rename is atomic).
 fn temp_path(path: &Path) -> PathBuf {
