@@ -10,6 +10,8 @@ setup_python
 setup_node
 command -v wrk >/dev/null || apt_install wrk || die "wrk is required (apt-get install wrk)"
 command -v curl >/dev/null || apt_install curl || die "curl is required (apt-get install curl)"
+# The last commit whose server ran every ADK call one at a time (before worker pools).
+BEFORE_POOLS=d2bea06
 step "release build"
 cargo build --release --locked -p algorithmia-bench -p algorithmia-local -p algorithmia-cli -p lambda-blueprint \
   --features algorithmia-local/workflow-algorithms
@@ -29,6 +31,18 @@ step "the command line: algo cp of 1,000 small files and of 1 GiB, ours, the off
 target/release/algorithmia-bench cli --files 1000 --size-mib 1024 --runs 5
 step "the blueprint's bootstrap"
 target/release/algorithmia-bench blueprint
-step "a hosted ADK algorithm: a pool of 1 worker and one per core, beside apply in one process"
+step "the server from before worker pools (commit $BEFORE_POOLS), the hosted scenario's baseline"
+# Built once from the repository's history into its own target directory, with the same release
+# profile; a shallow clone without that commit cannot measure the baseline and says so.
+before_dir=target/before-pools
+if [ ! -x "$before_dir/release/algorithmia-local" ]; then
+  git cat-file -e "$BEFORE_POOLS^{commit}" 2>/dev/null \
+    || die "commit $BEFORE_POOLS (the server before pools) is not in this clone: fetch the full history"
+  rm -rf "$before_dir/src" && mkdir -p "$before_dir/src"
+  git archive "$BEFORE_POOLS" | tar -x -C "$before_dir/src"
+  cargo build --release --locked --manifest-path "$before_dir/src/Cargo.toml" \
+    --target-dir "$before_dir" -p algorithmia-local --bin algorithmia-local
+fi
+step "a hosted ADK algorithm: before pools, a pool of 1 worker and one per core, apply in one process; git push to callable"
 # Not pinned: the pool's workers inherit the server's CPUs, and must be free to use them all.
-target/release/algorithmia-bench hosted
+target/release/algorithmia-bench hosted --before-pools "$before_dir/release/algorithmia-local"
