@@ -118,24 +118,7 @@ impl Peers {
     }
 
     fn curl(&self, args: &[String]) -> Result<f64, String> {
-        let started = Instant::now();
-        let out = Command::new("curl")
-            .args([
-                "-sS",
-                "--fail",
-                "-H",
-                &format!("Authorization: Simple {KEY}"),
-            ])
-            .args(args)
-            .output()
-            .map_err(|e| format!("curl: {e} (install curl)"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "curl failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(started.elapsed().as_secs_f64())
+        crate::data::curl(&args.iter().map(String::as_str).collect::<Vec<_>>())
     }
 
     fn url(&self, uri_path: &str) -> String {

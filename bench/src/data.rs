@@ -83,7 +83,8 @@ pub(crate) fn client_child(base_url: &str, source: &Path, target: &Path) -> Resu
     Ok(())
 }
 
-fn curl(args: &[&str]) -> Result<f64, String> {
+/// Run curl with the bench key and `args`: seconds it took.
+pub(crate) fn curl(args: &[&str]) -> Result<f64, String> {
     let started = Instant::now();
     let out = Command::new("curl")
         .args([

@@ -225,24 +225,30 @@ pub(crate) fn markdown(report: &Report) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_table_shows_both_pools_and_the_ratios() {
-        let s = |calls_per_s| Sample {
+    fn sample(calls_per_s: f64) -> Sample {
+        Sample {
             calls_per_s,
             p50_ms: 1.0,
             p99_ms: 2.0,
-        };
-        let report = Report {
+        }
+    }
+
+    fn report(concurrency: usize, before_pools: Option<f64>) -> Report {
+        Report {
             workers: 2,
             rows: vec![Row {
-                concurrency: 8,
-                before_pools: None,
-                one_worker: s(100.0),
-                n_workers: s(180.0),
+                concurrency,
+                before_pools: before_pools.map(sample),
+                one_worker: sample(100.0),
+                n_workers: sample(180.0),
             }],
             in_process_calls_per_s: 1000.0,
-        };
-        let table = markdown(&report);
+        }
+    }
+
+    #[test]
+    fn the_table_shows_both_pools_and_the_ratios() {
+        let table = markdown(&report(8, None));
         assert!(
             table.contains("| 8 | 100 | 1.00 | 180 | 1.00 | 1.80 | 0.180 |"),
             "{table}"
@@ -252,22 +258,7 @@ mod tests {
 
     #[test]
     fn the_server_before_pools_gets_its_columns_and_ratio() {
-        let s = |calls_per_s| Sample {
-            calls_per_s,
-            p50_ms: 1.0,
-            p99_ms: 2.0,
-        };
-        let report = Report {
-            workers: 2,
-            rows: vec![Row {
-                concurrency: 64,
-                before_pools: Some(s(50.0)),
-                one_worker: s(100.0),
-                n_workers: s(180.0),
-            }],
-            in_process_calls_per_s: 1000.0,
-        };
-        let table = markdown(&report);
+        let table = markdown(&report(64, Some(50.0)));
         assert!(
             table.contains("| 64 | 50 | 1.00 | 100 | 1.00 | 180 | 1.00 | 1.80 | 3.6 | 0.180 |"),
             "{table}"
