@@ -25,6 +25,12 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 else
   target/release/algorithmia-bench algo --chart BENCHMARKS-throughput.svg
 fi
+step "the server alone: algorithmia-local beside a bare axum handler, wrk at concurrency 64"
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  taskset -c 1 target/release/algorithmia-bench server --server-cpus 0
+else
+  target/release/algorithmia-bench server
+fi
 step "data: 1 GiB up and down, ours and curl"
 target/release/algorithmia-bench data --size-mib 1024
 step "the command line: algo cp of 1,000 small files and of 1 GiB, ours, the official CLI, curl"

@@ -186,7 +186,8 @@ fn wrk_duration(text: &str) -> Option<f64> {
     number.trim().parse::<f64>().ok().map(|n| n * factor)
 }
 
-fn wrk(url: &str, concurrency: usize, run_for: Duration) -> Result<Sample, String> {
+/// `wrk` posting `util/Echo`'s 1 KiB JSON to `url` at `concurrency` for `run_for`.
+pub(crate) fn wrk(url: &str, concurrency: usize, run_for: Duration) -> Result<Sample, String> {
     let root = crate::proc::repo_target().join("..");
     let out = Command::new("wrk")
         .args([

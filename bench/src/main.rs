@@ -12,6 +12,7 @@ mod data;
 mod hosted;
 mod proc;
 mod push;
+mod server;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,6 +85,29 @@ enum Scenario {
         /// Runs of each batch; the median is reported.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+    },
+    /// The server alone: `algorithmia-local` answering `util/Echo` beside a bare axum handler
+    /// that returns the same JSON, both driven by wrk, interleaved.
+    Server {
+        /// wrk's concurrency.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seconds of each run.
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+        /// Runs of each, interleaved; minimum, median and maximum are reported.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Pin both servers to these CPUs (a `taskset -c` list), e.g. `0`.
+        #[arg(long)]
+        server_cpus: Option<String>,
+    },
+    /// (internal) The bare axum handler of `server`, in its own process.
+    #[command(hide = true)]
+    BareEcho {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: String,
     },
     /// (internal) The client side of `data`, in its own process.
     #[command(hide = true)]
@@ -180,6 +204,24 @@ fn main() -> ExitCode {
             .build()
             .map_err(|e| e.to_string())
             .and_then(|rt| rt.block_on(blueprint::run(runs))),
+        Scenario::Server {
+            concurrency,
+            seconds,
+            runs,
+            server_cpus,
+        } => server::run(
+            concurrency,
+            runs,
+            std::time::Duration::from_secs(seconds),
+            server_cpus.as_deref(),
+        )
+        .map(|report| {
+            println!("{}", server::markdown(&report));
+            if let Ok(json) = serde_json::to_string(&report) {
+                println!("{json}");
+            }
+        }),
+        Scenario::BareEcho { bind } => server::serve_bare(&bind),
         Scenario::DataClient {
             base_url,
             source,

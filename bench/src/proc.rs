@@ -58,6 +58,18 @@ impl Server {
         args: &[&str],
         cpus: Option<&str>,
     ) -> Result<Server, String> {
+        let mut all = vec!["--bind", "127.0.0.1:0", "--api-key", "simBench:bench"];
+        all.extend_from_slice(args);
+        Server::spawn(binary, &all, cpus)
+    }
+
+    /// Start any program that prints its base URL as its first line of stdout, pinned to `cpus`
+    /// (a `taskset -c` list) when given.
+    pub(crate) fn spawn(
+        binary: &std::path::Path,
+        args: &[&str],
+        cpus: Option<&str>,
+    ) -> Result<Server, String> {
         let mut command = match cpus {
             Some(list) => {
                 let mut c = Command::new("taskset");
@@ -67,14 +79,13 @@ impl Server {
             None => Command::new(binary),
         };
         let mut child = command
-            .args(["--bind", "127.0.0.1:0", "--api-key", "simBench:bench"])
             .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("could not start algorithmia-local: {e}"))?;
+            .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
         let mut line = String::new();
         BufReader::new(child.stdout.take().ok_or("no stdout")?)
             .read_line(&mut line)
