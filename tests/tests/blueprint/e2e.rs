@@ -89,13 +89,26 @@ async fn every_source_through_the_real_bootstrap_with_a_kms_key() {
         assert!(ok, "{name}: {text}");
         assert_eq!(output_json(&text), want, "{name}");
     }
-    // Partial batch failure: only the record util/Fail raised on, and its partition's later
-    // record, are reported.
+    // Partial batch failure: the record util/Fail raised on and its partition's later record
+    // are reported. Record 103 (another partition) is reported too when it had not started by
+    // the time 102 failed: after a stream record fails, no later record of the batch is sent,
+    // since Lambda resends everything after the lowest failure anyway. Both answers are right;
+    // which one comes depends on timing.
     let (ok, text) = call(kinesis_with_failures());
     assert!(ok, "{text}");
-    assert_eq!(
-        output_json(&text),
-        json!({"batchItemFailures": [{"itemIdentifier": "102"}, {"itemIdentifier": "104"}]})
+    let answer = output_json(&text);
+    let reported: Vec<&str> = answer["batchItemFailures"]
+        .as_array()
+        .map(|failures| {
+            failures
+                .iter()
+                .filter_map(|f| f["itemIdentifier"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        reported == ["102", "104"] || reported == ["102", "103", "104"],
+        "{answer}"
     );
     // An HTTP request with a query string.
     let (ok, text) = call(fixture_event("apigw-http.json"));
