@@ -16,7 +16,7 @@ use algorithmia_client::profile::Profile;
 use futures_util::StreamExt;
 
 use crate::cli::{AuthArgs, GlobalArgs};
-use crate::context::{USER_AGENT, load_config, profile_flag};
+use crate::context::{client_for, load_config, profile_flag};
 use crate::error::{CliError, CliResult};
 
 /// The address asked for first, and used when the answer is empty.
@@ -217,11 +217,7 @@ async fn verify(name: &str, profile: Profile) -> CliResult {
         .api_server
         .clone()
         .unwrap_or_else(|| DEFAULT_API_SERVER.to_owned());
-    let client = Client::builder()
-        .profile_settings(profile)
-        .user_agent(USER_AGENT)
-        .build()
-        .map_err(|e| CliError::api(format!("use profile {name:?}"), e))?;
+    let client = client_for(name, profile)?;
     let mut listing = std::pin::pin!(client.dir("data://").list());
     match listing.next().await {
         Some(Err(e)) => Err(CliError::failed(format!(

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use algorithmia_client::profile::ConfigFile;
+use algorithmia_client::profile::{ConfigFile, Profile};
 use algorithmia_client::{ApiKey, Client};
 
 use crate::cli::GlobalArgs;
@@ -51,11 +51,7 @@ impl Context {
             )));
         }
         let api_key = profile.api_key.clone();
-        let client = Client::builder()
-            .profile_settings(profile)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| CliError::api(format!("use profile {:?}", global.profile), e))?;
+        let client = client_for(&global.profile, profile)?;
         let api_server = client.base_url().as_str().trim_end_matches('/').to_owned();
         Ok(Context {
             profile: global.profile.clone(),
@@ -78,7 +74,16 @@ impl Context {
     }
 }
 
-/// The config file `--config` (or `ALGORITHMIA_CONFIG`) names, else the official CLI's.
+/// The client for a resolved profile, with `algo`'s user agent.
+pub(crate) fn client_for(name: &str, profile: Profile) -> CliResult<Client> {
+    Client::builder()
+        .profile_settings(profile)
+        .user_agent(USER_AGENT)
+        .build()
+        .map_err(|e| CliError::api(format!("use profile {name:?}"), e))
+}
+
+/// The config file `--config` names, else the official CLI's.
 pub fn config_path(global: &GlobalArgs) -> CliResult<PathBuf> {
     match &global.config {
         Some(path) => Ok(path.clone()),

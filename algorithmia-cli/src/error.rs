@@ -60,7 +60,7 @@ impl CliError {
         };
         CliError {
             kind,
-            message: format!("could not {what}: {error}"),
+            message: format!("could not {what}: {}", describe(&error)),
         }
     }
 
@@ -87,6 +87,22 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// An SDK error said in full: its message, then each underlying cause not already in it (the
+/// SDK's I/O errors name the path; the OS's reason is their source).
+pub fn describe(error: &algorithmia_client::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
 
 /// A command's result.
 pub type CliResult<T = ()> = Result<T, CliError>;

@@ -87,18 +87,17 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
             let void: Algorithm<Void> = algorithm.output(Void);
             let response = void.pipe(input).await.map_err(fail)?;
             let text = if ctx.json {
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "async": response.async_protocol,
-                    "request_id": response.request_id,
-                }))
-                .map_err(|e| CliError::failed(format!("could not encode the answer: {e}")))?
+                pretty(
+                    &serde_json::json!({
+                        "async": response.async_protocol,
+                        "request_id": response.request_id,
+                    }),
+                    "the answer",
+                )?
             } else {
                 response.request_id
             };
-            match &args.output_file {
-                Some(path) => write_file(path, format!("{text}\n").as_bytes()),
-                None => output::line(&text),
-            }
+            emit_line(&text, args.output_file.as_deref())
         }
     }
 }
@@ -241,29 +240,30 @@ fn print_response(ctx: &Context, response: &AlgoResponse, file: Option<&Path>) -
             "result": result_as_json(response.output()),
             "metadata": response.metadata(),
         });
-        let text = serde_json::to_string_pretty(&whole)
-            .map_err(|e| CliError::failed(format!("could not encode the response as JSON: {e}")))?;
-        return match file {
-            Some(path) => write_file(path, format!("{text}\n").as_bytes()),
-            None => output::line(&text),
-        };
+        return emit_line(&pretty(&whole, "the response")?, file);
     }
     match (response.output(), file) {
         (AlgoOutput::Text(text), Some(path)) => write_file(path, text.as_bytes()),
         (AlgoOutput::Text(text), None) => output::line(text),
-        (AlgoOutput::Json(value), _) => {
-            let text = serde_json::to_string_pretty(value).map_err(|e| {
-                CliError::failed(format!("could not encode the result as JSON: {e}"))
-            })?;
-            match file {
-                Some(path) => write_file(path, format!("{text}\n").as_bytes()),
-                None => output::line(&text),
-            }
-        }
+        (AlgoOutput::Json(value), _) => emit_line(&pretty(value, "the result")?, file),
         (AlgoOutput::Binary(bytes), Some(path)) => write_file(path, bytes),
         (AlgoOutput::Binary(bytes), None) => print_bytes(bytes, false),
         (AlgoOutput::Void, Some(path)) => write_file(path, b""),
         (AlgoOutput::Void, None) => Ok(()),
+    }
+}
+
+/// `value` as pretty JSON; `what` names it in the error.
+fn pretty(value: &serde_json::Value, what: &str) -> CliResult<String> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::failed(format!("could not encode {what} as JSON: {e}")))
+}
+
+/// A line of text to `file` (whole or not at all) or to stdout.
+fn emit_line(text: &str, file: Option<&Path>) -> CliResult {
+    match file {
+        Some(path) => write_file(path, format!("{text}\n").as_bytes()),
+        None => output::line(text),
     }
 }
 

@@ -95,7 +95,7 @@ fn info_rows(info: &AlgorithmInfo) -> Vec<(&'static str, String)> {
         .compilation
         .as_ref()
         .and_then(|c| c.successful)
-        .map(|ok| if ok { "yes" } else { "no" });
+        .map(yes_no);
     vec![
         ("Name", cell(info.name.as_deref())),
         ("Label", cell(details.label.as_deref())),

@@ -23,12 +23,12 @@ use algorithmia_client::{
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
+use super::Failures;
 use super::paths::{self, Endpoint};
 use super::progress::TransferBar;
-use super::{Failures, describe, failed, sdk};
 use crate::cli::CpArgs;
 use crate::context::Context;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, describe};
 use crate::output;
 
 /// What a source is.
@@ -141,7 +141,7 @@ async fn sources(
                     bad.push(format!("{uri}: no such file or directory"));
                     continue;
                 }
-                Err(e) => return Err(sdk(format_args!("read {uri}"), &e)),
+                Err(e) => return Err(CliError::api(format_args!("read {uri}"), e)),
             },
         };
         if kind == Kind::Tree && !recursive {
@@ -166,14 +166,17 @@ async fn found(client: &Client, dest: &Endpoint) -> CliResult<Found> {
             Ok(meta) if meta.is_dir() => Ok(Found::Dir),
             Ok(_) => Ok(Found::File),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Found::Nothing),
-            Err(e) => Err(failed(format!("could not read {}: {e}", path.display()))),
+            Err(e) => Err(CliError::failed(format!(
+                "could not read {}: {e}",
+                path.display()
+            ))),
         },
         Endpoint::Remote(uri) if uri.is_root() => Ok(Found::Dir),
         Endpoint::Remote(uri) => match client.file(uri).metadata().await {
             Ok(_) => Ok(Found::File),
             Err(Error::WrongType { .. }) => Ok(Found::Dir),
             Err(e) if e.is_not_found() => Ok(Found::Nothing),
-            Err(e) => Err(sdk(format_args!("read {uri}"), &e)),
+            Err(e) => Err(CliError::api(format_args!("read {uri}"), e)),
         },
     }
 }
@@ -264,12 +267,12 @@ async fn make_dir(client: &Client, dir: &Endpoint) -> CliResult {
     match dir {
         Endpoint::Local(path) => tokio::fs::create_dir_all(path)
             .await
-            .map_err(|e| failed(format!("could not create {}: {e}", path.display()))),
+            .map_err(|e| CliError::failed(format!("could not create {}: {e}", path.display()))),
         Endpoint::Remote(uri) => client
             .dir(uri)
             .create(DataAcl::default())
             .await
-            .map_err(|e| sdk(format_args!("create {uri}"), &e)),
+            .map_err(|e| CliError::api(format_args!("create {uri}"), e)),
     }
 }
 

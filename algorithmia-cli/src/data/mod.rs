@@ -20,43 +20,12 @@ use tokio::io::AsyncWriteExt;
 
 use crate::cli::{LsArgs, PathArg, PathsArg, RmdirArgs};
 use crate::context::Context;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, describe};
 use crate::output;
-
-/// An SDK error said in full: its message, then each underlying cause not already in it (the
-/// SDK's I/O errors name the path; the OS's reason is their source).
-pub(crate) fn describe(error: &Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
 
 /// Whether `error` says a directory is where a file was expected.
 pub(crate) fn is_directory(error: &Error) -> bool {
     matches!(error, Error::WrongType { found, .. } if found == "directory")
-}
-
-/// A failure of the work itself (exit code 1).
-pub(crate) fn failed(message: impl Into<String>) -> CliError {
-    CliError::failed(message)
-}
-
-/// `could not {what}: {the error in full}`, exit code 1 (2 when the SDK blames the settings).
-pub(crate) fn sdk(what: impl std::fmt::Display, error: &Error) -> CliError {
-    let message = format!("could not {what}: {}", describe(error));
-    if matches!(error, Error::Config(_)) {
-        CliError::usage(message)
-    } else {
-        CliError::failed(message)
-    }
 }
 
 /// What failed among many files; the command fails (exit 1) listing every one.
@@ -91,7 +60,7 @@ impl Failures {
         for (path, why) in &self.items {
             message.push_str(&format!("\n  {path}: {why}"));
         }
-        Err(failed(message))
+        Err(CliError::failed(message))
     }
 }
 
@@ -123,9 +92,16 @@ struct ListedEntry {
     /// Size in bytes (files only).
     size: Option<u64>,
     /// Last modification, RFC 3339 in UTC (files, when the API gives it).
-    modified: Option<String>,
-    #[serde(skip)]
-    modified_time: Option<SystemTime>,
+    #[serde(serialize_with = "rfc3339")]
+    modified: Option<SystemTime>,
+}
+
+/// A time as RFC 3339 in UTC, to the second.
+fn rfc3339<S: serde::Serializer>(time: &Option<SystemTime>, out: S) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(t) => out.collect_str(&humantime::format_rfc3339_seconds(*t)),
+        None => out.serialize_none(),
+    }
 }
 
 impl ListedEntry {
@@ -135,8 +111,7 @@ impl ListedEntry {
             kind: "file",
             uri: uri.to_string(),
             size: Some(size),
-            modified: modified.map(|t| humantime::format_rfc3339_seconds(t).to_string()),
-            modified_time: modified,
+            modified,
         }
     }
 
@@ -147,7 +122,6 @@ impl ListedEntry {
             uri: uri.to_string(),
             size: None,
             modified: None,
-            modified_time: None,
         }
     }
 
@@ -159,9 +133,7 @@ impl ListedEntry {
         if !long {
             return shown(uri);
         }
-        let time = self
-            .modified_time
-            .map_or_else(|| "-".to_owned(), listing_time);
+        let time = self.modified.map_or_else(|| "-".to_owned(), listing_time);
         format!("{time}   {}   {}", self.size.unwrap_or(0), shown(uri))
     }
 }
@@ -183,7 +155,7 @@ pub async fn ls(ctx: &Context, args: LsArgs) -> CliResult {
                 };
             }
             Err(Error::WrongType { .. }) => {}
-            Err(e) => return Err(sdk(format_args!("list {uri}"), &e)),
+            Err(e) => return Err(CliError::api(format_args!("list {uri}"), e)),
         }
     }
     let entries: Vec<DataEntry> = client
@@ -191,7 +163,7 @@ pub async fn ls(ctx: &Context, args: LsArgs) -> CliResult {
         .list()
         .try_collect()
         .await
-        .map_err(|e| sdk(format_args!("list {uri}"), &e))?;
+        .map_err(|e| CliError::api(format_args!("list {uri}"), e))?;
     let mut dirs = Vec::new();
     let mut files = Vec::new();
     for entry in entries {
@@ -223,12 +195,14 @@ pub async fn mkdir(ctx: &Context, args: PathArg) -> CliResult {
     let uri = paths::remote(&args.path)?;
     let dir = ctx.client().dir(&uri);
     let what = format_args!("create {uri}");
-    if dir.exists().await.map_err(|e| sdk(what, &e))? {
-        return Err(failed(format!("could not create {uri}: it exists already")));
+    if dir.exists().await.map_err(|e| CliError::api(what, e))? {
+        return Err(CliError::failed(format!(
+            "could not create {uri}: it exists already"
+        )));
     }
     dir.create(DataAcl::default())
         .await
-        .map_err(|e| sdk(format_args!("create {uri}"), &e))
+        .map_err(|e| CliError::api(format_args!("create {uri}"), e))
 }
 
 /// `algo rmdir`: a non-empty directory only with `-f`.
@@ -244,20 +218,20 @@ pub async fn rmdir(ctx: &Context, args: RmdirArgs) -> CliResult {
     if !dir
         .exists()
         .await
-        .map_err(|e| sdk(format_args!("remove {uri}"), &e))?
+        .map_err(|e| CliError::api(format_args!("remove {uri}"), e))?
     {
         let why = match client.file(&uri).exists().await {
             Ok(true) => "it is a file (use algo rm)",
             _ => "no such directory",
         };
-        return Err(failed(format!("could not remove {uri}: {why}")));
+        return Err(CliError::failed(format!("could not remove {uri}: {why}")));
     }
     if !args.force {
         // Asked first so that the refusal says plainly why, and nothing is touched.
         let mut entries = std::pin::pin!(dir.list());
         if let Some(first) = entries.next().await {
-            first.map_err(|e| sdk(format_args!("remove {uri}"), &e))?;
-            return Err(failed(format!(
+            first.map_err(|e| CliError::api(format_args!("remove {uri}"), e))?;
+            return Err(CliError::failed(format!(
                 "could not remove {uri}: it is not empty (use -f to remove it with everything in it)"
             )));
         }
@@ -265,7 +239,7 @@ pub async fn rmdir(ctx: &Context, args: RmdirArgs) -> CliResult {
     dir.delete(args.force)
         .await
         .map(|_| ())
-        .map_err(|e| sdk(format_args!("remove {uri}"), &e))
+        .map_err(|e| CliError::api(format_args!("remove {uri}"), e))
 }
 
 /// The files `rm` and `cat` work on: each argument, with `dir/*` expanded to the directory's

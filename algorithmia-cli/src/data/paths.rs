@@ -9,8 +9,6 @@ use futures_util::TryStreamExt;
 
 use crate::error::{CliError, CliResult};
 
-use super::{describe, failed};
-
 /// One side of a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Endpoint {
@@ -78,7 +76,7 @@ pub(crate) async fn expand(
         .try_filter(|entry| std::future::ready(with_dirs || matches!(entry, DataEntry::File(_))))
         .try_collect()
         .await
-        .map_err(|e| failed(format!("could not list {dir}: {}", describe(&e))))?;
+        .map_err(|e| CliError::api(format_args!("list {dir}"), e))?;
     entries.sort_by(|a, b| a.name().cmp(b.name()));
     Ok(entries)
 }
