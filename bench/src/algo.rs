@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::data::KEY;
 use crate::proc::Server;
+use crate::stats::{Spread, median};
 
 /// The peers, in the order they are shown.
 pub(crate) const PEERS: [&str; 5] = [
@@ -222,89 +223,151 @@ pub(crate) fn wrk(url: &str, concurrency: usize, run_for: Duration) -> Result<Sa
     })
 }
 
-/// Every peer at every concurrency; each cell the median of `runs` runs of `run_for`.
+/// One peer at one concurrency over its runs.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Cell {
+    /// Calls per second, minimum, median and maximum over the runs.
+    pub(crate) calls_per_s: Spread,
+    /// The median over the runs of each run's 50th percentile latency.
+    pub(crate) p50_ms: f64,
+    /// The median over the runs of each run's 99th percentile latency.
+    pub(crate) p99_ms: f64,
+    /// Each run's calls per second, in run order (run `i` of every peer ran back to back).
+    pub(crate) runs: Vec<f64>,
+}
+
+impl Cell {
+    fn of(samples: &[Sample]) -> Cell {
+        let runs: Vec<f64> = samples.iter().map(|s| s.calls_per_s).collect();
+        Cell {
+            calls_per_s: Spread::of(runs.clone()),
+            p50_ms: median(samples.iter().map(|s| s.p50_ms).collect()),
+            p99_ms: median(samples.iter().map(|s| s.p99_ms).collect()),
+            runs,
+        }
+    }
+
+    /// This peer over `other`, run by run (run `i` against run `i`, taken back to back).
+    pub(crate) fn ratio_to(&self, other: &Cell) -> Spread {
+        Spread::of(
+            self.runs
+                .iter()
+                .zip(&other.runs)
+                .map(|(a, b)| a / b)
+                .collect(),
+        )
+    }
+}
+
+/// One peer's sample at concurrency `c`.
+async fn sample(peer: &str, url: &str, c: usize, run_for: Duration) -> Result<Sample, String> {
+    match peer {
+        "ours (async)" => ours_async(url, c, run_for).await,
+        "ours (blocking)" => {
+            let url = url.to_owned();
+            tokio::task::spawn_blocking(move || ours_blocking(&url, c, run_for))
+                .await
+                .map_err(|e| e.to_string())?
+        }
+        "python" => script(
+            &crate::proc::repo_target()
+                .join("../.venv/bin/python")
+                .display()
+                .to_string(),
+            "python_algo.py",
+            url,
+            c,
+            run_for,
+        ),
+        "node" => script("node", "node_algo.js", url, c, run_for),
+        _ => wrk(url, c, run_for),
+    }
+}
+
+/// Every peer at every concurrency, `runs` times, interleaved: at each concurrency run 1 of
+/// every peer, then run 2 of every peer, and so on, so that a slow minute of the machine lands
+/// on all peers alike rather than on one.
 pub(crate) async fn run(
     concurrencies: &[usize],
     runs: usize,
     run_for: Duration,
     server_cpus: Option<&str>,
-) -> Result<Vec<(usize, Vec<Sample>)>, String> {
+) -> Result<Vec<(usize, Vec<Cell>)>, String> {
+    if runs < 3 {
+        return Err(format!(
+            "algo: --runs {runs} is too few for a median; use at least 3"
+        ));
+    }
     let server = Server::start_on(&[], server_cpus)?;
     let url = server.base_url.clone();
     // Warm up the server and the connection pools.
     ours_async(&url, 8, Duration::from_millis(500)).await?;
     let mut table = Vec::new();
     for &c in concurrencies {
-        let mut row = Vec::new();
-        for peer in PEERS {
-            let mut samples = Vec::new();
-            for _ in 0..runs {
-                let sample = match peer {
-                    "ours (async)" => ours_async(&url, c, run_for).await?,
-                    "ours (blocking)" => {
-                        let url = url.clone();
-                        tokio::task::spawn_blocking(move || ours_blocking(&url, c, run_for))
-                            .await
-                            .map_err(|e| e.to_string())??
-                    }
-                    "python" => script(
-                        &crate::proc::repo_target()
-                            .join("../.venv/bin/python")
-                            .display()
-                            .to_string(),
-                        "python_algo.py",
-                        &url,
-                        c,
-                        run_for,
-                    )?,
-                    "node" => script("node", "node_algo.js", &url, c, run_for)?,
-                    _ => wrk(&url, c, run_for)?,
-                };
-                samples.push(sample);
+        let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); PEERS.len()];
+        for i in 0..runs {
+            for (p, peer) in PEERS.iter().enumerate() {
+                let s = sample(peer, &url, c, run_for).await?;
+                eprintln!("c={c} run {} {peer}: {:.0} calls/s", i + 1, s.calls_per_s);
+                samples[p].push(s);
             }
-            let med =
-                |f: fn(&Sample) -> f64| crate::blueprint::median(samples.iter().map(f).collect());
-            row.push(Sample {
-                calls_per_s: med(|s| s.calls_per_s),
-                p50_ms: med(|s| s.p50_ms),
-                p99_ms: med(|s| s.p99_ms),
-            });
-            eprintln!(
-                "c={c} {peer}: {:.0} calls/s",
-                row.last().map_or(0.0, |s| s.calls_per_s)
-            );
         }
-        table.push((c, row));
+        table.push((c, samples.iter().map(|s| Cell::of(s)).collect()));
     }
     Ok(table)
 }
 
-/// The results as a markdown table, with each peer's throughput over ours.
-pub(crate) fn markdown(table: &[(usize, Vec<Sample>)]) -> String {
+const OURS: usize = 0;
+const BLOCKING: usize = 1;
+const WRK: usize = 4;
+
+/// The results as a markdown table (every peer's minimum, median and maximum and its median
+/// over ours), then the goals' ratios taken run by run.
+pub(crate) fn markdown(table: &[(usize, Vec<Cell>)]) -> String {
     let mut out = String::from(
-        "| concurrency | peer | calls/s | p50 ms | p99 ms | calls/s ÷ ours (async) |\n| --- | --- | --- | --- | --- | --- |\n",
+        "| concurrency | peer | calls/s min | median | max | p50 ms | p99 ms | median ÷ ours (async) |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for (c, row) in table {
-        let ours = row[0].calls_per_s;
-        for (peer, s) in PEERS.iter().zip(row) {
+        let ours = row[OURS].calls_per_s.median;
+        for (peer, cell) in PEERS.iter().zip(row) {
+            let s = cell.calls_per_s;
             out.push_str(&format!(
-                "| {c} | {peer} | {:.0} | {:.2} | {:.2} | {:.2} |\n",
-                s.calls_per_s,
-                s.p50_ms,
-                s.p99_ms,
-                s.calls_per_s / ours
+                "| {c} | {peer} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} |\n",
+                s.min,
+                s.median,
+                s.max,
+                cell.p50_ms,
+                cell.p99_ms,
+                s.median / ours
             ));
         }
+    }
+    out.push_str(
+        "\n| concurrency | ours (async) ÷ wrk, run by run: min | median | max | ours (blocking) ÷ ours (async): min | median | max |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for (c, row) in table {
+        let a = row[OURS].ratio_to(&row[WRK]);
+        let b = row[BLOCKING].ratio_to(&row[OURS]);
+        out.push_str(&format!(
+            "| {c} | {:.0}% | {:.0}% | {:.0}% | {:.0}% | {:.0}% | {:.0}% |\n",
+            a.min * 100.0,
+            a.median * 100.0,
+            a.max * 100.0,
+            b.min * 100.0,
+            b.median * 100.0,
+            b.max * 100.0
+        ));
     }
     out
 }
 
-/// Throughput against concurrency, one line per peer, as SVG.
-pub(crate) fn svg(table: &[(usize, Vec<Sample>)]) -> String {
+/// Throughput against concurrency, one line per peer through the medians, with a bar from the
+/// minimum to the maximum at each point, as SVG.
+pub(crate) fn svg(table: &[(usize, Vec<Cell>)]) -> String {
     let (w, h, left, bottom, top, right) = (720.0, 420.0, 70.0, 50.0, 30.0, 170.0);
     let max = table
         .iter()
-        .flat_map(|(_, row)| row.iter().map(|s| s.calls_per_s))
+        .flat_map(|(_, row)| row.iter().map(|s| s.calls_per_s.max))
         .fold(1.0, f64::max)
         * 1.1;
     let n = table.len().max(2) as f64;
@@ -312,7 +375,7 @@ pub(crate) fn svg(table: &[(usize, Vec<Sample>)]) -> String {
     let y = |v: f64| h - bottom - (h - bottom - top) * v / max;
     let colours = ["#1f77b4", "#17becf", "#ff7f0e", "#2ca02c", "#7f7f7f"];
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">util/Echo, 1 KiB JSON: calls per second against concurrency</text>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">util/Echo, 1 KiB JSON: calls per second against concurrency (median, min to max)</text>\n",
         w / 2.0
     );
     for k in 0..=5 {
@@ -338,7 +401,7 @@ pub(crate) fn svg(table: &[(usize, Vec<Sample>)]) -> String {
         let points: Vec<String> = table
             .iter()
             .enumerate()
-            .map(|(i, (_, row))| format!("{:.1},{:.1}", x(i), y(row[p].calls_per_s)))
+            .map(|(i, (_, row))| format!("{:.1},{:.1}", x(i), y(row[p].calls_per_s.median)))
             .collect();
         svg.push_str(&format!(
             "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n<text x=\"{}\" y=\"{}\" fill=\"{0}\">{peer}</text>\n",
@@ -347,6 +410,17 @@ pub(crate) fn svg(table: &[(usize, Vec<Sample>)]) -> String {
             w - right + 12.0,
             top + 20.0 + 18.0 * p as f64
         ));
+        for (i, (_, row)) in table.iter().enumerate() {
+            let s = row[p].calls_per_s;
+            // Offset each peer's bar a little so that overlapping ranges stay visible.
+            let bx = x(i) + (p as f64 - 2.0) * 3.0;
+            svg.push_str(&format!(
+                "<line x1=\"{bx:.1}\" x2=\"{bx:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{}\" stroke-width=\"2\" opacity=\"0.6\"/>\n",
+                y(s.min),
+                y(s.max),
+                colours[p]
+            ));
+        }
     }
     svg.push_str("</svg>\n");
     svg
@@ -362,14 +436,41 @@ mod tests {
         assert_eq!(wrk_duration("2.10ms"), Some(2.1));
         assert_eq!(wrk_duration("1.50s"), Some(1500.0));
         assert_eq!(wrk_duration("x"), None);
-        let s = Sample {
-            calls_per_s: 100.0,
+        let sample = |calls_per_s| Sample {
+            calls_per_s,
             p50_ms: 1.0,
             p99_ms: 2.0,
         };
-        let table = vec![(1, vec![s; 5]), (8, vec![s; 5])];
+        // Ours 90, 100, 80 against wrk 100, 100, 100 (run by run); blocking half of ours.
+        let cells = |scale: f64| {
+            Cell::of(&[
+                sample(90.0 * scale),
+                sample(100.0 * scale),
+                sample(80.0 * scale),
+            ])
+        };
+        let row = vec![
+            cells(1.0),
+            cells(0.5),
+            cells(0.1),
+            cells(0.2),
+            Cell::of(&[sample(100.0); 3]),
+        ];
+        let table = vec![(1, row.clone()), (8, row)];
         let svg = svg(&table);
         assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() == 5);
-        assert!(markdown(&table).contains("| 8 | wrk (limit) | 100 | 1.00 | 2.00 | 1.00 |"));
+        let md = markdown(&table);
+        assert!(
+            md.contains("| 8 | ours (async) | 80 | 90 | 100 | 1.00 | 2.00 | 1.00 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 8 | wrk (limit) | 100 | 100 | 100 | 1.00 | 2.00 | 1.11 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 8 | 80% | 90% | 100% | 50% | 50% | 50% |"),
+            "{md}"
+        );
     }
 }

@@ -7,12 +7,14 @@
 
 mod algo;
 mod blueprint;
+mod chart;
 mod cli;
 mod data;
 mod hosted;
 mod proc;
 mod push;
 mod server;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,8 +35,8 @@ enum Scenario {
         /// Seconds each peer runs at each concurrency.
         #[arg(long, default_value_t = 3)]
         seconds: u64,
-        /// Runs of each; the median is reported.
-        #[arg(long, default_value_t = 3)]
+        /// Runs of each peer, interleaved; minimum, median and maximum are reported.
+        #[arg(long, default_value_t = 5)]
         runs: usize,
         /// Where to write the chart.
         #[arg(long, default_value = "BENCHMARKS-throughput.svg")]
@@ -101,6 +103,9 @@ enum Scenario {
         /// Pin both servers to these CPUs (a `taskset -c` list), e.g. `0`.
         #[arg(long)]
         server_cpus: Option<String>,
+        /// Where to write the chart.
+        #[arg(long, default_value = "BENCHMARKS-server.svg")]
+        chart: PathBuf,
     },
     /// (internal) The bare axum handler of `server`, in its own process.
     #[command(hide = true)]
@@ -209,17 +214,21 @@ fn main() -> ExitCode {
             seconds,
             runs,
             server_cpus,
+            chart,
         } => server::run(
             concurrency,
             runs,
             std::time::Duration::from_secs(seconds),
             server_cpus.as_deref(),
         )
-        .map(|report| {
+        .and_then(|report| {
             println!("{}", server::markdown(&report));
             if let Ok(json) = serde_json::to_string(&report) {
                 println!("{json}");
             }
+            std::fs::write(&chart, server::svg(&report)).map_err(|e| e.to_string())?;
+            println!("chart: {}", chart.display());
+            Ok(())
         }),
         Scenario::BareEcho { bind } => server::serve_bare(&bind),
         Scenario::DataClient {
