@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use algorithmia_client::AlgoRef;
 
@@ -14,7 +15,25 @@ pub struct Context {
     pub(crate) request_id: String,
     pub(crate) algorithm: AlgoRef,
     pub(crate) data: DataApi,
-    pub(crate) stdout: Arc<Mutex<String>>,
+    /// What the call gathers as it runs: its prints, and where a pooled call spent its time.
+    pub(crate) gathered: Arc<Mutex<Gathered>>,
+}
+
+/// What a call gathers while it runs, read when it is answered.
+#[derive(Debug, Default)]
+pub(crate) struct Gathered {
+    /// The algorithm's standard output.
+    pub(crate) stdout: String,
+    /// For a call run on a worker pool: its time waiting for a worker and on the worker.
+    pub(crate) pool: Option<PoolTiming>,
+}
+
+/// Where a call on a worker pool spent its time: in the queue until a worker was free, then on
+/// the worker (the request line written, the algorithm run, its response line read back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PoolTiming {
+    pub(crate) queue: Duration,
+    pub(crate) worker: Duration,
 }
 
 impl fmt::Debug for Context {
@@ -46,7 +65,7 @@ impl Context {
             user,
             request_id,
             algorithm,
-            stdout: Arc::new(Mutex::new(String::new())),
+            gathered: Arc::default(),
         }
     }
 
@@ -73,15 +92,24 @@ impl Context {
 
     /// Append to the algorithm's standard output (returned as `metadata.stdout` when asked for).
     pub fn print(&self, text: &str) {
-        if let Ok(mut out) = self.stdout.lock() {
-            out.push_str(text);
-        }
+        self.gathered().stdout.push_str(text);
     }
 
     pub(crate) fn take_stdout(&self) -> String {
-        self.stdout
-            .lock()
-            .map(|mut s| std::mem::take(&mut *s))
-            .unwrap_or_default()
+        std::mem::take(&mut self.gathered().stdout)
+    }
+
+    /// Record where a call on a worker pool spent its time.
+    pub(crate) fn record_pool_timing(&self, timing: PoolTiming) {
+        self.gathered().pool = Some(timing);
+    }
+
+    /// Where the call spent its time on a worker pool, if it ran on one.
+    pub(crate) fn pool_timing(&self) -> Option<PoolTiming> {
+        self.gathered().pool
+    }
+
+    fn gathered(&self) -> std::sync::MutexGuard<'_, Gathered> {
+        self.gathered.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

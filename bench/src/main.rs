@@ -47,15 +47,18 @@ enum Scenario {
         #[arg(long, value_name = "LIST")]
         server_cpus: Option<String>,
     },
-    /// A hosted ADK algorithm through the server: a pool of 1 worker and of one per core, beside
-    /// the same apply in a loop inside one Python process.
+    /// Hosted ADK algorithms through the server: a pool of 1 worker and of one per core, beside
+    /// the same apply in a loop inside one Python process; where a call's time goes.
     Hosted {
         /// Seconds each configuration runs at each concurrency.
         #[arg(long, default_value_t = 3)]
         seconds: u64,
-        /// Runs of each, interleaved; the median is reported.
-        #[arg(long, default_value_t = 3)]
+        /// Runs of each, interleaved; minimum, median and maximum are reported.
+        #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Where to write the chart.
+        #[arg(long, default_value = "BENCHMARKS-hosted.svg")]
+        chart: PathBuf,
         /// An `algorithmia-local` built from before worker pools, measured beside them.
         #[arg(long, value_name = "PATH")]
         before_pools: Option<std::path::PathBuf>,
@@ -170,6 +173,7 @@ fn main() -> ExitCode {
             runs,
             before_pools,
             pushes,
+            chart,
         } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -185,6 +189,8 @@ fn main() -> ExitCode {
                 if let Ok(json) = serde_json::to_string(&report) {
                     println!("{json}");
                 }
+                std::fs::write(&chart, hosted::svg(&report)).map_err(|e| e.to_string())?;
+                println!("chart: {}", chart.display());
                 if pushes > 0 {
                     let report = rt.block_on(push::run(pushes))?;
                     println!("{}", push::markdown(&report));

@@ -16,14 +16,14 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use algorithmia_client::wire;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::worker::{Launch, Worker};
 use super::{AlgoResult, Handler, Input};
-use crate::context::Context;
+use crate::context::{Context, PoolTiming};
 use crate::error::AlgoError;
 
 /// The compatibility shim put on every worker's `PYTHONPATH` (see `adk_sitecustomize.py`).
@@ -184,8 +184,11 @@ impl WorkerPool {
     }
 
     /// Run one call on a worker, waiting in the queue if all are busy. `timeout` bounds the run
-    /// (not the wait, which `queue_timeout` bounds); a worker that overruns it is killed.
+    /// (not the wait, which `queue_timeout` bounds); a worker that overruns it is killed. The
+    /// time until a worker took the call (queueing, and starting a worker when none was idle)
+    /// and the time on it are recorded in `ctx`, for the call's `Server-Timing` header.
     pub(crate) async fn call(&self, input: Input, ctx: &Context, timeout: Duration) -> AlgoResult {
+        let arrived = Instant::now();
         let _slot = self.admit().await?;
         let idle = self.idle_workers().pop();
         let mut worker = match idle {
@@ -196,7 +199,13 @@ impl WorkerPool {
                 .map_err(|e| AlgoError::with_type("LoadingError", e))?,
         };
         let pid = worker.pid().unwrap_or_default();
-        match tokio::time::timeout(timeout, worker.call(&input, ctx)).await {
+        let on_worker = Instant::now();
+        let outcome = tokio::time::timeout(timeout, worker.call(&input, ctx)).await;
+        ctx.record_pool_timing(PoolTiming {
+            queue: on_worker - arrived,
+            worker: on_worker.elapsed(),
+        });
+        match outcome {
             Ok(Ok(answer)) => {
                 self.put_back(worker);
                 answer

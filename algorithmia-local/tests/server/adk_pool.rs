@@ -285,3 +285,60 @@ async fn a_call_past_its_timeout_kills_its_worker_and_the_next_call_gets_a_new_o
         .unwrap();
     assert_ne!(before, after);
 }
+
+/// A pooled call's `Server-Timing` header, as `(queue, worker, total)` milliseconds.
+async fn timed_call(server: &ServerHandle, name: &str, input: Value) -> (f64, f64, f64) {
+    let response = http()
+        .post(format!("{}/v1/algo/{name}", server.base_url()))
+        .header("Authorization", format!("Simple {ALICE}"))
+        .json(&input)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let header = response
+        .headers()
+        .get("server-timing")
+        .expect("a pooled call answers with Server-Timing")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let dur = |metric: &str| -> f64 {
+        header
+            .split(',')
+            .map(str::trim)
+            .find_map(|m| m.strip_prefix(&format!("{metric};dur=")))
+            .unwrap_or_else(|| panic!("no {metric} in {header}"))
+            .parse()
+            .unwrap()
+    };
+    (dur("queue"), dur("worker"), dur("total"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pooled_call_says_where_its_time_went_in_server_timing() {
+    let server = hosting(&[("test/Timed", 1)]).start().unwrap();
+    // The first call starts the worker; then two 300 ms calls at once on the one worker: one
+    // runs at once, the other waits in the queue for it.
+    timed_call(&server, "test/Timed", sleep(0.0)).await;
+    let (a, b) = tokio::join!(
+        timed_call(&server, "test/Timed", sleep(0.3)),
+        timed_call(&server, "test/Timed", sleep(0.3))
+    );
+    let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+    for (queue, worker, total) in [first, second] {
+        assert!(worker >= 290.0, "on the worker {worker} ms for a 300 ms sleep");
+        assert!(queue + worker <= total + 0.01, "{queue} + {worker} > {total}");
+    }
+    assert!(first.0 < 100.0, "the first did not wait: {first:?}");
+    assert!(second.0 >= 250.0, "the second waited for the first: {second:?}");
+    // A registered built-in runs on no pool: no header.
+    let response = http()
+        .post(format!("{}/v1/algo/util/Echo", server.base_url()))
+        .header("Authorization", format!("Simple {ALICE}"))
+        .json(&json!(1))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("server-timing").is_none());
+}

@@ -22,7 +22,7 @@ use http_body_util::BodyExt;
 use super::AppState;
 use super::auth::Caller;
 use crate::algo::{Handler, Input, Output};
-use crate::context::Context;
+use crate::context::{Context, PoolTiming};
 use crate::error::{AlgoError, AppError};
 pub(crate) use executions::{Executions, executions};
 use hosted::FailureLog;
@@ -37,6 +37,7 @@ pub(super) async fn call(
     Query(query): Query<Vec<(String, String)>>,
     body: Body,
 ) -> Result<Response, AppError> {
+    let arrived = Instant::now();
     let reference = reference_from_path(uri.path())?;
     let options = parse_options(&query, state.default_timeout)?;
     let body = read_body(body, state.max_input_bytes, state.body_timeout).await?;
@@ -90,7 +91,28 @@ pub(super) async fn call(
             .headers_mut()
             .insert(wire::HEADER_REQUEST_ID, value);
     }
+    if let Some(timing) = context.pool_timing()
+        && let Ok(value) = HeaderValue::from_str(&server_timing(timing, arrived.elapsed()))
+    {
+        response.headers_mut().insert(SERVER_TIMING, value);
+    }
     Ok(response)
+}
+
+/// The W3C `Server-Timing` response header.
+const SERVER_TIMING: header::HeaderName = header::HeaderName::from_static("server-timing");
+
+/// A pooled call's `Server-Timing`, in milliseconds: `queue` until a worker took it (waiting,
+/// or starting one), `worker` on the worker (request line written, algorithm run, response
+/// line read), `total` from the request's head arriving to the answer being built.
+fn server_timing(pool: PoolTiming, total: Duration) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "queue;dur={:.3}, worker;dur={:.3}, total;dur={:.3}",
+        ms(pool.queue),
+        ms(pool.worker),
+        ms(total)
+    )
 }
 
 /// The whole input, at most `limit` bytes, arrived within `timeout`.
