@@ -327,11 +327,20 @@ async fn a_pooled_call_says_where_its_time_went_in_server_timing() {
     );
     let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
     for (queue, worker, total) in [first, second] {
-        assert!(worker >= 290.0, "on the worker {worker} ms for a 300 ms sleep");
-        assert!(queue + worker <= total + 0.01, "{queue} + {worker} > {total}");
+        assert!(
+            worker >= 290.0,
+            "on the worker {worker} ms for a 300 ms sleep"
+        );
+        assert!(
+            queue + worker <= total + 0.01,
+            "{queue} + {worker} > {total}"
+        );
     }
     assert!(first.0 < 100.0, "the first did not wait: {first:?}");
-    assert!(second.0 >= 250.0, "the second waited for the first: {second:?}");
+    assert!(
+        second.0 >= 250.0,
+        "the second waited for the first: {second:?}"
+    );
     // A registered built-in runs on no pool: no header.
     let response = http()
         .post(format!("{}/v1/algo/util/Echo", server.base_url()))

@@ -282,15 +282,31 @@ async fn platform_errors() {
                     Ok(Output::Void)
                 }),
         )
+        // The first step of a call runs on the connection's task, the rest in a task of its
+        // own: a panic in either is caught.
+        .algorithm(
+            AlgorithmDef::new("alice/PanicsLater")
+                .version("1.0.0")
+                .handler(|_, _| async {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    if true {
+                        panic!("boom, later");
+                    }
+                    Ok(Output::Void)
+                }),
+        )
         .start()
         .unwrap();
     // A crashing algorithm is an algorithm error, and the server goes on.
-    let err = client(&server, ALICE)
-        .algo("alice/Panics")
-        .pipe("x")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Algorithm(_)), "{err:?}");
+    for name in ["alice/Panics", "alice/PanicsLater"] {
+        let err = client(&server, ALICE)
+            .algo(name)
+            .pipe("x")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Algorithm(_)), "{name}: {err:?}");
+        assert!(err.to_string().contains("panicked"), "{name}: {err}");
+    }
     client(&server, ALICE)
         .algo("demo/Hello")
         .pipe("x")
