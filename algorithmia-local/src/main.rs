@@ -46,6 +46,10 @@ struct Args {
     /// wait in a queue, and are refused with 503 when it is full.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     algorithm_workers: Option<u64>,
+    /// Threads of the server's runtime (default: one per CPU this process may run on, so that
+    /// a server pinned to one CPU, `taskset -c 0`, runs one thread instead of two taking turns).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
     /// Do not register the built-in algorithms (demo/Hello, util/Echo, util/Delay, util/Fail,
     /// and opencv/SmartThumbnail and ml/PricePredictor in a build with the `workflow-algorithms`
     /// feature).
@@ -125,6 +129,11 @@ fn run(args: Args) -> Result<(), String> {
         tracing::warn!(%spec, "injecting faults");
         builder = builder.faults(spec);
     }
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get()),
+        |n| usize::try_from(n).unwrap_or(1),
+    );
+    builder = builder.worker_threads(threads);
     if let Some(workers) = args.algorithm_workers {
         builder = builder.adk_workers(usize::try_from(workers).unwrap_or(1));
     }

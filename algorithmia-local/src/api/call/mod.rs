@@ -4,9 +4,7 @@ mod executions;
 mod hosted;
 mod request;
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use algorithmia_client::wire::{
@@ -137,32 +135,14 @@ async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Bytes,
 }
 
 /// Run a call to completion or its timeout; a panic is an algorithm error, not a lost worker.
-///
-/// The handler's first step runs here, on the connection's task: a built-in such as `util/Echo`
-/// finishes in it, without a task spawned and woken. A handler that has to wait goes on in a task
-/// of its own, so that it runs to its end even if the caller hangs up (a pooled worker is then
-/// not killed mid-call).
 async fn run(
     handler: Handler,
     input: Input,
     context: Context,
     timeout: Duration,
 ) -> Result<Output, AlgoError> {
-    let started = Instant::now();
-    let mut work = handler(input, context);
-    let first = std::future::poll_fn(|cx| {
-        Poll::Ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
-            work.as_mut().poll(cx)
-        })))
-    })
-    .await;
-    match first {
-        Err(_panic) => return Err(crashed()),
-        Ok(Poll::Ready(result)) => return result,
-        Ok(Poll::Pending) => {}
-    }
-    let remaining = timeout.saturating_sub(started.elapsed());
-    match tokio::spawn(tokio::time::timeout(remaining, work)).await {
+    let work = tokio::spawn(tokio::time::timeout(timeout, handler(input, context)));
+    match work.await {
         Ok(Ok(result)) => result,
         Ok(Err(_elapsed)) => Err(AlgoError::with_type(
             "TimeoutError",
@@ -171,13 +151,9 @@ async fn run(
                 timeout.as_secs_f64()
             ),
         )),
-        Err(join) if join.is_panic() => Err(crashed()),
+        Err(join) if join.is_panic() => Err(AlgoError::new("the algorithm crashed (panicked)")),
         Err(_) => Err(AlgoError::new("the algorithm was cancelled")),
     }
-}
-
-fn crashed() -> AlgoError {
-    AlgoError::new("the algorithm crashed (panicked)")
 }
 
 /// An algorithm's error: in the envelope with status 200, or with 400 for `output=raw`; a call
