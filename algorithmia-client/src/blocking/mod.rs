@@ -102,9 +102,14 @@ impl Client {
     }
 
     /// Wrap an async client built with [`crate::Client::builder`].
+    ///
+    /// Its runtime has two threads, or one when the process may run on one CPU only (pinned
+    /// with `taskset`, or a one-CPU container): two threads taking turns on one CPU cost every
+    /// call a hand-over between them.
     pub fn from_async(client: crate::Client) -> Result<Client> {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(cpus.min(2))
             .thread_name("algorithmia-blocking")
             .enable_all()
             .build()
