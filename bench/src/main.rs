@@ -87,9 +87,13 @@ enum Scenario {
     },
     /// The blueprint's release bootstrap: start time, a 1,000-record batch, peak memory, size.
     Blueprint {
-        /// Runs of each batch; the median is reported.
+        /// Runs of each batch, interleaved; minimum, median and maximum are reported.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Only the two batches without idempotency and results (no moto, no cold starts by
+        /// key source): a quick comparison of two builds.
+        #[arg(long)]
+        batches_only: bool,
     },
     /// The server alone: `algorithmia-local` answering `util/Echo` beside a bare axum handler
     /// that returns the same JSON, both driven by wrk, interleaved.
@@ -210,11 +214,11 @@ fn main() -> ExitCode {
                 println!("{json}");
             }
         }),
-        Scenario::Blueprint { runs } => tokio::runtime::Builder::new_multi_thread()
+        Scenario::Blueprint { runs, batches_only } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| e.to_string())
-            .and_then(|rt| rt.block_on(blueprint::run(runs))),
+            .and_then(|rt| rt.block_on(blueprint::run(runs, batches_only))),
         Scenario::Server {
             concurrency,
             seconds,

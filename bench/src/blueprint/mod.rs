@@ -19,28 +19,39 @@ const RECORDS: usize = 1000;
 /// The blueprint's `ALGORITHMIA_CONCURRENCY` in every run.
 const CONCURRENCY: u32 = 32;
 
+/// Fewer runs than this give no honest spread (min, median, max) of a batch.
+const MIN_RUNS: usize = 5;
+
 /// The median of several runs of each measure.
 pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// The smallest, the median and the largest of several runs.
+pub(crate) fn min_median_max(values: &[f64]) -> (f64, f64, f64) {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (min, median(values.to_vec()), max)
+}
+
 /// The whole blueprint scenario, `runs` times each, interleaved: the Echo and the Delay batch
 /// with idempotency and a result destination off then on, then the cold start with each key
-/// source.
-pub(crate) async fn run(runs: usize) -> Result<(), String> {
-    if runs < 3 {
+/// source. With `batches_only`, only the batches with both off (no moto): the quick comparison
+/// of two builds.
+pub(crate) async fn run(runs: usize, batches_only: bool) -> Result<(), String> {
+    if runs < MIN_RUNS {
         return Err(format!(
-            "blueprint: --runs {runs} is too few for a median; use at least 3"
+            "blueprint: --runs {runs} is too few for a spread; use at least {MIN_RUNS}"
         ));
     }
     let server = Server::start(&[])?;
+    if batches_only {
+        return batches(&server, runs).await;
+    }
     let moto = Moto::start()?;
     let aws = Aws::new(&moto);
-    let mut workloads = [
-        Workload::new("util/Echo", "util/Echo", "echo", json!({"hello": "world"})),
-        Workload::new("util/Delay 20 ms", "util/Delay", "delay", json!({"ms": 20})),
-    ];
+    let mut workloads = workloads();
     for i in 0..runs {
         for w in &mut workloads {
             let event = kinesis_batch(RECORDS, &w.input);
@@ -67,6 +78,30 @@ pub(crate) async fn run(runs: usize) -> Result<(), String> {
     let cold = cold_starts(&server, &moto, &aws, runs).await?;
     drop(moto);
     report::print(runs, &workloads, &cold)
+}
+
+/// The Echo and the Delay batch with idempotency and results off, `runs` times each,
+/// interleaved, and their table.
+async fn batches(server: &Server, runs: usize) -> Result<(), String> {
+    let mut workloads = workloads();
+    for i in 0..runs {
+        for w in &mut workloads {
+            let event = kinesis_batch(RECORDS, &w.input);
+            let off = run_once(server, w.algorithm, CONCURRENCY, event, &[plain_key()])
+                .await
+                .map_err(|e| format!("{} batch, run {i}: {e}", w.algorithm))?;
+            w.off.push(off);
+        }
+    }
+    report::print_batches(runs, &workloads)
+}
+
+/// The two batches measured: every record calls `util/Echo`, or `util/Delay` for 20 ms.
+fn workloads() -> [Workload; 2] {
+    [
+        Workload::new("util/Echo", "util/Echo", "echo", json!({"hello": "world"})),
+        Workload::new("util/Delay 20 ms", "util/Delay", "delay", json!({"ms": 20})),
+    ]
 }
 
 /// One run of `w`'s batch with a fresh idempotency table and results queue (so that no record is
