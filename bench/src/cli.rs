@@ -33,7 +33,8 @@ pub(crate) struct Spread {
 }
 
 impl Spread {
-    fn of(mut secs: Vec<f64>) -> Spread {
+    /// The spread of `secs` (NaN when empty).
+    pub(crate) fn of(mut secs: Vec<f64>) -> Spread {
         secs.sort_by(f64::total_cmp);
         Spread {
             min: secs.first().copied().unwrap_or(f64::NAN),

@@ -66,11 +66,25 @@ enum Scenario {
         #[arg(long, default_value_t = 3)]
         pushes: usize,
     },
-    /// A large file uploaded and downloaded through our client, beside curl.
+    /// A large file uploaded and downloaded through our client, beside curl (and curl followed
+    /// by `sync FILE`), interleaved run by run.
     Data {
         /// File size in MiB.
         #[arg(long, default_value_t = 1024)]
         size_mib: u64,
+        /// Runs of each peer, interleaved; minimum, median and maximum are reported.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Where to write the chart.
+        #[arg(long, default_value = "BENCHMARKS-data.svg")]
+        chart: PathBuf,
+        /// Another build of this harness (`algorithmia-bench`) whose client is measured beside
+        /// ours, in the same runs: a before-and-after comparison.
+        #[arg(long, value_name = "PATH")]
+        baseline: Option<PathBuf>,
+        /// Pin the server to these CPUs (`taskset -c LIST`).
+        #[arg(long, value_name = "LIST")]
+        server_cpus: Option<String>,
     },
     /// The command line: `algo cp` of many small files and of one large file, up and down,
     /// beside the official Python CLI's `algo cp` and curl, against the same server.
@@ -132,23 +146,23 @@ enum Scenario {
 
 fn main() -> ExitCode {
     let result = match Args::parse().command {
-        Scenario::Data { size_mib } => data::run(size_mib).map(|r| {
-            println!("| measure | ours | curl |");
-            println!("| --- | --- | --- |");
-            println!(
-                "| upload {} MiB (MiB/s) | {:.0} | {:.0} |",
-                r.size_mib, r.ours_upload_mib_s, r.curl_upload_mib_s
-            );
-            println!(
-                "| download {} MiB (MiB/s) | {:.0} | {:.0} |",
-                r.size_mib, r.ours_download_mib_s, r.curl_download_mib_s
-            );
-            println!("| client peak RSS (MiB) | {:.1} | |", r.client_peak_rss_mib);
-            println!("| server peak RSS (MiB) | {:.1} | |", r.server_peak_rss_mib);
-            if let Ok(json) = serde_json::to_string(&r) {
-                println!("{json}");
-            }
-        }),
+        Scenario::Data {
+            size_mib,
+            runs,
+            chart,
+            baseline,
+            server_cpus,
+        } => data::run(size_mib, runs, baseline.as_deref(), server_cpus.as_deref()).and_then(
+            |report| {
+                println!("{}", data::markdown(&report));
+                std::fs::write(&chart, data::svg(&report)).map_err(|e| e.to_string())?;
+                println!("chart: {}", chart.display());
+                if let Ok(json) = serde_json::to_string(&report) {
+                    println!("{json}");
+                }
+                Ok(())
+            },
+        ),
         Scenario::Algo {
             seconds,
             runs,

@@ -10,8 +10,9 @@ use reqwest::Method;
 use reqwest::header::{CONTENT_LENGTH, LAST_MODIFIED};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::io::{AsyncRead, AsyncWriteExt};
+use tokio::io::AsyncRead;
 
+use super::durable::{WriteFailure, write_durably};
 use super::{Deadline, UriSlot, data_type, expect_type, uri_of};
 use crate::client::Client;
 use crate::error::{BoxError, Error, Result, TransportKind, snippet};
@@ -259,37 +260,26 @@ impl DataFile {
         ))
     }
 
-    /// Download to a local path, streamed. The data goes to a temporary file beside `path` that
-    /// is renamed into place when complete, so a failed download leaves no partial file.
-    /// Returns the number of bytes written.
+    /// Download to a local path, streamed. The data goes to a temporary file beside `path`,
+    /// written by a thread of its own and flushed to disk as it arrives; the file is renamed
+    /// into place only once all of it is on disk, so a failed download (or a crash) leaves no
+    /// partial file at `path`. Returns the number of bytes written.
     pub async fn download_to(&self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
         let temp = temp_path(path);
-        let local = |path: &Path, e| Failure::Request(Error::io(path, e));
         let result = self
             .restarting(async || {
-                let mut stream = self.get_stream().await.map_err(Failure::Request)?;
-                let file = tokio::fs::File::create(&temp)
-                    .await
-                    .map_err(|e| local(&temp, e))?;
-                // The network hands over chunks of a few KiB; each write to a `tokio::fs::File`
-                // is a hop to the blocking pool, so they are gathered into large writes.
-                let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-                let mut written = 0u64;
-                while let Some(chunk) = stream.next().await {
-                    let chunk = chunk.map_err(Failure::Body)?;
-                    file.write_all(&chunk).await.map_err(|e| local(&temp, e))?;
-                    written += chunk.len() as u64;
-                }
-                file.flush().await.map_err(|e| local(&temp, e))?;
-                file.get_ref()
-                    .sync_all()
-                    .await
-                    .map_err(|e| local(&temp, e))?;
-                drop(file);
+                let stream = self.get_stream().await.map_err(Failure::Request)?;
+                let written =
+                    write_durably(stream, &temp)
+                        .await
+                        .map_err(|failure| match failure {
+                            WriteFailure::Local(e) => Failure::Request(e),
+                            WriteFailure::Body(e) => Failure::Body(e),
+                        })?;
                 tokio::fs::rename(&temp, path)
                     .await
-                    .map_err(|e| local(path, e))?;
+                    .map_err(|e| Failure::Request(Error::io(path, e)))?;
                 Ok(written)
             })
             .await;
@@ -377,9 +367,6 @@ impl DataFile {
             .map(|_| ())
     }
 }
-
-/// How much of a download is gathered in memory before it is written to disk.
-const WRITE_BUFFER_BYTES: usize = 1 << 20;
 
 /// A temporary name beside `path`: hidden, unique, same directory (so the rename is atomic).
 fn temp_path(path: &Path) -> PathBuf {

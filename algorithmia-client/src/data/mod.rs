@@ -18,6 +18,7 @@
 
 mod acl;
 mod dir;
+mod durable;
 mod file;
 mod transfer;
 
