@@ -24,25 +24,7 @@ use serde::Serialize;
 use crate::data::{KEY, write_file};
 use crate::proc::{Server, repo_target, sibling};
 
-/// Minimum, median and maximum of a measure's runs, in seconds.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub(crate) struct Spread {
-    pub(crate) min: f64,
-    pub(crate) median: f64,
-    pub(crate) max: f64,
-}
-
-impl Spread {
-    /// The spread of `secs` (NaN when empty).
-    pub(crate) fn of(mut secs: Vec<f64>) -> Spread {
-        secs.sort_by(f64::total_cmp);
-        Spread {
-            min: secs.first().copied().unwrap_or(f64::NAN),
-            median: crate::blueprint::median(secs.clone()),
-            max: secs.last().copied().unwrap_or(f64::NAN),
-        }
-    }
-}
+pub(crate) use crate::stats::Spread;
 
 /// One measure by one peer.
 #[derive(Debug, Clone, Serialize)]

@@ -157,7 +157,7 @@ pub(crate) fn markdown(report: &Report) -> String {
             p.callable_s
         ));
     }
-    let median = crate::blueprint::median(report.pushes.iter().map(|p| p.callable_s).collect());
+    let median = crate::stats::median(report.pushes.iter().map(|p| p.callable_s).collect());
     out.push_str(&format!(
         "\nmedian time from `git push` to callable: {median:.2} s\n"
     ));

@@ -22,17 +22,12 @@ const CONCURRENCY: u32 = 32;
 /// Fewer runs than this give no honest spread (min, median, max) of a batch.
 const MIN_RUNS: usize = 5;
 
-/// The median of several runs of each measure.
-pub(crate) fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-}
+pub(crate) use crate::stats::median;
 
 /// The smallest, the median and the largest of several runs.
 pub(crate) fn min_median_max(values: &[f64]) -> (f64, f64, f64) {
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (min, median(values.to_vec()), max)
+    let s = crate::stats::Spread::of(values.to_vec());
+    (s.min, s.median, s.max)
 }
 
 /// The whole blueprint scenario, `runs` times each, interleaved: the Echo and the Delay batch
