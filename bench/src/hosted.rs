@@ -197,20 +197,12 @@ pub(crate) async fn run(
     let one = server(1)?;
     let many = server(workers)?;
     // Warm up: every worker of every server started, connections pooled.
+    let mut warm: Vec<(&Server, &Workload)> = Vec::new();
     for w in &WORKLOADS {
-        for s in [&one, &many] {
-            calls_of(
-                &s.base_url,
-                w.algorithm,
-                w.input(),
-                8,
-                Duration::from_millis(500),
-            )
-            .await?;
-        }
+        warm.extend([(&one, w), (&many, w)]);
     }
-    if let Some(s) = &before {
-        let w = &WORKLOADS[0];
+    warm.extend(before.iter().map(|s| (s, &WORKLOADS[0])));
+    for (s, w) in warm {
         calls_of(
             &s.base_url,
             w.algorithm,

@@ -31,15 +31,20 @@ fn hosting(algorithms: &[(&str, usize)]) -> LocalServerBuilder {
         })
 }
 
-/// Call `name` with `input` over plain HTTP: the status, the `Retry-After` header, the body.
-async fn post(server: &ServerHandle, name: &str, input: Value) -> (u16, Option<String>, Value) {
-    let response = http()
+/// Call `name` with `input` over plain HTTP, as Alice.
+async fn send(server: &ServerHandle, name: &str, input: Value) -> reqwest::Response {
+    http()
         .post(format!("{}/v1/algo/{name}", server.base_url()))
         .header("Authorization", format!("Simple {ALICE}"))
         .json(&input)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Call `name` with `input` over plain HTTP: the status, the `Retry-After` header, the body.
+async fn post(server: &ServerHandle, name: &str, input: Value) -> (u16, Option<String>, Value) {
+    let response = send(server, name, input).await;
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -288,13 +293,7 @@ async fn a_call_past_its_timeout_kills_its_worker_and_the_next_call_gets_a_new_o
 
 /// A pooled call's `Server-Timing` header, as `(queue, worker, total)` milliseconds.
 async fn timed_call(server: &ServerHandle, name: &str, input: Value) -> (f64, f64, f64) {
-    let response = http()
-        .post(format!("{}/v1/algo/{name}", server.base_url()))
-        .header("Authorization", format!("Simple {ALICE}"))
-        .json(&input)
-        .send()
-        .await
-        .unwrap();
+    let response = send(server, name, input).await;
     assert_eq!(response.status(), 200);
     let header = response
         .headers()
@@ -342,12 +341,6 @@ async fn a_pooled_call_says_where_its_time_went_in_server_timing() {
         "the second waited for the first: {second:?}"
     );
     // A registered built-in runs on no pool: no header.
-    let response = http()
-        .post(format!("{}/v1/algo/util/Echo", server.base_url()))
-        .header("Authorization", format!("Simple {ALICE}"))
-        .json(&json!(1))
-        .send()
-        .await
-        .unwrap();
+    let response = send(&server, "util/Echo", json!(1)).await;
     assert!(response.headers().get("server-timing").is_none());
 }
