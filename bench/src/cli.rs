@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::data::{KEY, write_file};
 use crate::proc::{Server, repo_target, sibling};
 
-pub(crate) use crate::stats::Spread;
+use crate::stats::Spread;
 
 /// One measure by one peer.
 #[derive(Debug, Clone, Serialize)]

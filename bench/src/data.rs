@@ -16,8 +16,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{Row, Spread};
+use crate::cli::Row;
 use crate::proc::{Server, peak_rss_kib};
+use crate::stats::Spread;
 
 pub(crate) const KEY: &str = "simBench";
 

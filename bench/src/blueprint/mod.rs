@@ -22,14 +22,6 @@ const CONCURRENCY: u32 = 32;
 /// Fewer runs than this give no honest spread (min, median, max) of a batch.
 const MIN_RUNS: usize = 5;
 
-pub(crate) use crate::stats::median;
-
-/// The smallest, the median and the largest of several runs.
-pub(crate) fn min_median_max(values: &[f64]) -> (f64, f64, f64) {
-    let s = crate::stats::Spread::of(values.to_vec());
-    (s.min, s.median, s.max)
-}
-
 /// The whole blueprint scenario, `runs` times each, interleaved: the Echo and the Delay batch
 /// with idempotency and a result destination off then on, then the cold start with each key
 /// source. With `batches_only`, only the batches with both off (no moto): the quick comparison

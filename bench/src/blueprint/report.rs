@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 use super::runtime::BootstrapRun;
-use super::{CONCURRENCY, RECORDS, median, min_median_max};
+use super::{CONCURRENCY, RECORDS};
 use crate::proc::{repo_target, sibling};
+use crate::stats::{Spread, median};
 
 /// One batch measured with idempotency and a result destination off and on.
 pub(crate) struct Workload {
@@ -49,7 +50,11 @@ impl Workload {
 
     /// The batch's wall time over `runs`: `median ms (min .., max ..)`.
     fn spread(runs: &[BootstrapRun]) -> String {
-        let (min, med, max) = min_median_max(&runs.iter().map(|r| r.batch_ms).collect::<Vec<_>>());
+        let Spread {
+            min,
+            median: med,
+            max,
+        } = Spread::of(runs.iter().map(|r| r.batch_ms).collect());
         format!("{med:.0} ms (min {min:.0}, max {max:.0})")
     }
 
