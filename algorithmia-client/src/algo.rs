@@ -314,7 +314,8 @@ impl<M: OutputMode> Algorithm<M> {
         url
     }
 
-    async fn send(&self, body: Bytes, content_type: &'static str) -> Result<M::Response> {
+    /// Check a call and build its request; nothing is sent.
+    pub(crate) fn prepare(&self, body: Bytes, content_type: &'static str) -> Result<Call<'_>> {
         let reference = self
             .reference
             .as_ref()
@@ -332,36 +333,71 @@ impl<M: OutputMode> Algorithm<M> {
         let url = self
             .url
             .get_or_init(|| self.build_url(reference, algo_timeout));
-        let method = Method::POST;
         let request_id = new_request_id();
-        let response = self
-            .client
-            .execute(RequestSpec {
-                method: method.clone(),
+        Ok(Call {
+            reference,
+            url,
+            request: RequestSpec {
+                method: Method::POST,
                 url: url.clone(),
                 body: Body::Bytes(body, content_type),
                 timeout: Some(http_timeout(algo_timeout, inner.timeout_margin)),
                 class: RetryClass::RunsOnce,
-                request_id: Some(request_id.clone()),
+                request_id: Some(request_id),
                 progress: None,
                 deadline: self.options.deadline,
-            })
-            .await?;
+            },
+        })
+    }
+
+    pub(crate) async fn send(
+        &self,
+        body: Bytes,
+        content_type: &'static str,
+    ) -> Result<M::Response> {
+        let call = self.prepare(body, content_type)?;
+        let (url, request_id) = (call.url, call.request.request_id.clone());
+        let response = self.client.execute(call.request).await?;
         let status = response.status();
         // The head is taken apart, not copied; the body keeps the request's timeout.
         let (head, body) = http::Response::from(response).into_parts();
-        let headers = head.headers;
-        let body = collect_body(&method, url, body, Some(&request_id)).await?;
-        let algorithm = reference.to_string();
-        M::decode(DecodeContext {
-            algorithm: &algorithm,
-            method: &method,
-            url,
-            status,
-            headers: &headers,
-            body,
-        })
+        let body = collect_body(&Method::POST, url, body, request_id.as_ref()).await?;
+        decode_call::<M>(call.reference, url, status, &head.headers, body)
     }
+
+    /// The handle's client.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// An algorithm call checked and ready to send.
+pub(crate) struct Call<'a> {
+    /// The algorithm called.
+    pub(crate) reference: &'a AlgoRef,
+    /// The call URL (also in the request).
+    pub(crate) url: &'a Url,
+    /// The request, with its `X-Request-Id`.
+    pub(crate) request: RequestSpec,
+}
+
+/// Decode a call's answer in output mode `M`.
+pub(crate) fn decode_call<M: OutputMode>(
+    reference: &AlgoRef,
+    url: &Url,
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    body: Bytes,
+) -> Result<M::Response> {
+    let algorithm = reference.to_string();
+    M::decode(DecodeContext {
+        algorithm: &algorithm,
+        method: &Method::POST,
+        url,
+        status,
+        headers,
+        body,
+    })
 }
 
 #[cfg(test)]

@@ -51,6 +51,19 @@ pub(crate) struct Inner {
     pub(crate) max_input_bytes: usize,
     pub(crate) data_timeout: Duration,
     pub(crate) transfer_idle_timeout: Duration,
+    /// How connections are made; the blocking facade's HTTP stack is built from it.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
+    pub(crate) connection: ConnectionSettings,
+}
+
+/// How connections are made: what the HTTP client was built with, kept so that another HTTP
+/// stack (the blocking facade's) connects the same way.
+pub(crate) struct ConnectionSettings {
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) proxy: ProxySetting,
+    /// Extra trusted roots (PEM bundles, already checked), beside the platform's.
+    pub(crate) root_certificates: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for Client {
@@ -122,7 +135,7 @@ impl Client {
 
 /// How requests reach the network: the system's proxy settings, none, or one given proxy.
 #[derive(Debug, Clone, Default)]
-enum ProxySetting {
+pub(crate) enum ProxySetting {
     #[default]
     System,
     Disabled,
@@ -405,9 +418,10 @@ impl ClientBuilder {
             .unwrap_or_else(|| format!("algorithmia-client-rust/{}", env!("CARGO_PKG_VERSION")));
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::config("the user agent is not a valid HTTP header value"))?;
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let mut http = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .user_agent(user_agent.clone())
+            .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true);
         // No overall timeout on the client: each request gets its own, derived from what it does,
@@ -455,6 +469,12 @@ impl ClientBuilder {
                 max_input_bytes: self.max_input_bytes.unwrap_or(wire::MAX_INPUT_BYTES),
                 data_timeout: self.data_timeout.unwrap_or(DEFAULT_DATA_TIMEOUT),
                 transfer_idle_timeout: self.transfer_idle_timeout.unwrap_or(DEFAULT_DATA_TIMEOUT),
+                connection: ConnectionSettings {
+                    user_agent,
+                    connect_timeout,
+                    proxy: self.proxy,
+                    root_certificates: root_certificates.into_iter().map(|(_, pem)| pem).collect(),
+                },
             }),
         })
     }

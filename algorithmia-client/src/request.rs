@@ -6,14 +6,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use reqwest::Method;
 use reqwest::header::{self, HeaderValue};
+use reqwest::{Method, StatusCode};
 use tracing::Instrument;
 use url::Url;
 
 use crate::client::Client;
 use crate::error::{BoxError, Error, Result, TransportKind};
-use crate::retry::{RetryClass, parse_retry_after};
+use crate::retry::{RetryClass, RetryPolicy, parse_retry_after};
 use crate::wire;
 
 /// The size of the chunks files are read and uploaded in.
@@ -114,111 +114,21 @@ impl Client {
     }
 
     async fn execute_with_retries(&self, request: RequestSpec) -> Result<reqwest::Response> {
-        let span = tracing::Span::current();
-        let policy = &self.inner.retry;
-        let mut attempt = 0;
-        // The last retried outcome (the server's answer or the transport failure): what the
-        // caller gets when the deadline cuts the retries short, rather than a bare timeout.
-        let mut last_outcome: Option<Result<reqwest::Response>> = None;
+        let mut attempts = Attempts::new(&request, &self.inner.retry);
         loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-            if let Some(progress) = &request.progress {
-                progress.touch();
-            }
-            let started = Instant::now();
-            let Some(timeout) = attempt_timeout(request.timeout, request.deadline, started) else {
-                tracing::debug!(attempt, "no time left before the deadline");
-                if let Some(outcome) = last_outcome {
-                    return outcome;
-                }
-                return Err(Error::deadline_passed(
-                    &request.method,
-                    &request.url,
-                    attempt - 1,
-                    request.request_id.as_ref(),
-                ));
+            let timeout = match attempts.start() {
+                Ok(timeout) => timeout,
+                Err(done) => return done,
             };
-            let outcome = self.send_once(&request, timeout).await;
-            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-            span.record("duration_ms", elapsed_ms);
-            let last_attempt = attempt >= policy.attempts() || !request.body.replayable();
-            let delay = match outcome {
+            let outcome = match self.send_once(&request, timeout).await {
                 Ok(SendOutcome::LocalIo(path, e)) => return Err(Error::io(&path, e)),
-                Ok(SendOutcome::Response(response)) => {
-                    let status = response.status();
-                    span.record("status", status.as_u16());
-                    if !request.class.retries_status(status) || last_attempt {
-                        tracing::debug!(status = status.as_u16(), attempt, elapsed_ms, "response");
-                        return Ok(response);
-                    }
-                    let retry_after = response
-                        .headers()
-                        .get(header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    // A longer pause than the policy or the deadline allows: report the
-                    // server's answer.
-                    let Some(delay) = policy
-                        .delay(attempt, retry_after)
-                        .filter(|delay| ends_in_time(*delay, request.deadline))
-                    else {
-                        tracing::debug!(status = status.as_u16(), attempt, "not retried: no time");
-                        return Ok(response);
-                    };
-                    tracing::debug!(
-                        status = status.as_u16(),
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        "retrying"
-                    );
-                    last_outcome = Some(Ok(response));
-                    delay
-                }
-                Err(error) => {
-                    let kind = TransportKind::of(&error);
-                    let out_of_time = request.deadline.is_some_and(|d| Instant::now() >= d);
-                    if kind == TransportKind::Timeout
-                        && out_of_time
-                        && let Some(outcome) = last_outcome
-                    {
-                        tracing::debug!(attempt, "cut by the deadline; the last outcome stands");
-                        return outcome;
-                    }
-                    let delay = policy.backoff(attempt);
-                    if !request.class.retries_transport(kind)
-                        || last_attempt
-                        || !ends_in_time(delay, request.deadline)
-                    {
-                        tracing::debug!(attempt, elapsed_ms, error = %error, "request failed");
-                        return Err(Error::transport_failure(
-                            &request.method,
-                            &request.url,
-                            error,
-                            attempt,
-                            request.request_id.as_ref(),
-                        ));
-                    }
-                    tracing::debug!(
-                        error = %error,
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        "request failed; retrying"
-                    );
-                    last_outcome = Some(Err(Error::transport_failure(
-                        &request.method,
-                        &request.url,
-                        error,
-                        attempt,
-                        request.request_id.as_ref(),
-                    )));
-                    delay
-                }
+                Ok(SendOutcome::Response(response)) => Ok(response),
+                Err(error) => Err(error),
             };
-            if let Some(progress) = &request.progress {
-                progress.touch_at(Instant::now() + delay);
+            match attempts.judge(outcome) {
+                Next::Done(done) => return done,
+                Next::Pause(delay) => tokio::time::sleep(delay).await,
             }
-            tokio::time::sleep(delay).await;
         }
     }
 
@@ -277,6 +187,185 @@ impl Client {
             builder = builder.timeout(timeout);
         }
         builder.send().await.map(SendOutcome::Response)
+    }
+}
+
+/// What the retry rules need to know of an answer, whichever HTTP stack produced it.
+pub(crate) trait Answer {
+    /// The answer's status.
+    fn status(&self) -> StatusCode;
+    /// Its `Retry-After` header, if any.
+    fn retry_after(&self) -> Option<&HeaderValue>;
+}
+
+impl Answer for reqwest::Response {
+    fn status(&self) -> StatusCode {
+        reqwest::Response::status(self)
+    }
+    fn retry_after(&self) -> Option<&HeaderValue> {
+        self.headers().get(header::RETRY_AFTER)
+    }
+}
+
+impl<B> Answer for http::Response<B> {
+    fn status(&self) -> StatusCode {
+        http::Response::status(self)
+    }
+    fn retry_after(&self) -> Option<&HeaderValue> {
+        self.headers().get(header::RETRY_AFTER)
+    }
+}
+
+/// A failed attempt, as an HTTP stack reports it.
+pub(crate) trait Failure: std::error::Error + Send + Sync + 'static {
+    /// What kind of failure it was.
+    fn kind(&self) -> TransportKind;
+}
+
+impl Failure for reqwest::Error {
+    fn kind(&self) -> TransportKind {
+        TransportKind::of(self)
+    }
+}
+
+/// What to do after an attempt.
+pub(crate) enum Next<R> {
+    /// Return this to the caller.
+    Done(Result<R>),
+    /// Pause this long, then make the next attempt.
+    Pause(Duration),
+}
+
+/// The retry rules of one request, attempt by attempt, for any HTTP stack and either way of
+/// waiting (the async client sleeps on its runtime, the blocking one on its thread): the
+/// attempts' timeouts under the deadline, what is retried, the pauses, and what the caller gets
+/// when the retries end. Every attempt is recorded on the current tracing span.
+pub(crate) struct Attempts<'a, R> {
+    request: &'a RequestSpec,
+    policy: &'a RetryPolicy,
+    span: tracing::Span,
+    attempt: u32,
+    started: Instant,
+    /// The last retried outcome (the server's answer or the transport failure): what the
+    /// caller gets when the deadline cuts the retries short, rather than a bare timeout.
+    last_outcome: Option<Result<R>>,
+}
+
+impl<'a, R: Answer> Attempts<'a, R> {
+    pub(crate) fn new(request: &'a RequestSpec, policy: &'a RetryPolicy) -> Self {
+        Attempts {
+            request,
+            policy,
+            span: tracing::Span::current(),
+            attempt: 0,
+            started: Instant::now(),
+            last_outcome: None,
+        }
+    }
+
+    /// Begin the next attempt: its timeout (`None`: the client's), or, when no time is left
+    /// before the deadline, what the caller gets instead.
+    pub(crate) fn start(&mut self) -> Result<Option<Duration>, Result<R>> {
+        let request = self.request;
+        self.attempt += 1;
+        self.span.record("attempt", self.attempt);
+        if let Some(progress) = &request.progress {
+            progress.touch();
+        }
+        self.started = Instant::now();
+        match attempt_timeout(request.timeout, request.deadline, self.started) {
+            Some(timeout) => Ok(timeout),
+            None => {
+                tracing::debug!(attempt = self.attempt, "no time left before the deadline");
+                Err(self.last_outcome.take().unwrap_or_else(|| {
+                    Err(Error::deadline_passed(
+                        &request.method,
+                        &request.url,
+                        self.attempt - 1,
+                        request.request_id.as_ref(),
+                    ))
+                }))
+            }
+        }
+    }
+
+    /// Judge the attempt just made: return its outcome, or pause and try again.
+    pub(crate) fn judge<E: Failure>(&mut self, outcome: Result<R, E>) -> Next<R> {
+        let (request, policy, attempt) = (self.request, self.policy, self.attempt);
+        let elapsed_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        self.span.record("duration_ms", elapsed_ms);
+        let last_attempt = attempt >= policy.attempts() || !request.body.replayable();
+        let delay = match outcome {
+            Ok(response) => {
+                let status = response.status();
+                self.span.record("status", status.as_u16());
+                if !request.class.retries_status(status) || last_attempt {
+                    tracing::debug!(status = status.as_u16(), attempt, elapsed_ms, "response");
+                    return Next::Done(Ok(response));
+                }
+                let retry_after = response
+                    .retry_after()
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                // A longer pause than the policy or the deadline allows: report the
+                // server's answer.
+                let Some(delay) = policy
+                    .delay(attempt, retry_after)
+                    .filter(|delay| ends_in_time(*delay, request.deadline))
+                else {
+                    tracing::debug!(status = status.as_u16(), attempt, "not retried: no time");
+                    return Next::Done(Ok(response));
+                };
+                tracing::debug!(
+                    status = status.as_u16(),
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying"
+                );
+                self.last_outcome = Some(Ok(response));
+                delay
+            }
+            Err(error) => {
+                let kind = error.kind();
+                let out_of_time = request.deadline.is_some_and(|d| Instant::now() >= d);
+                if kind == TransportKind::Timeout
+                    && out_of_time
+                    && let Some(outcome) = self.last_outcome.take()
+                {
+                    tracing::debug!(attempt, "cut by the deadline; the last outcome stands");
+                    return Next::Done(outcome);
+                }
+                let delay = policy.backoff(attempt);
+                let failure = |error| {
+                    Error::transport_failure(
+                        &request.method,
+                        &request.url,
+                        error,
+                        attempt,
+                        request.request_id.as_ref(),
+                    )
+                };
+                if !request.class.retries_transport(kind)
+                    || last_attempt
+                    || !ends_in_time(delay, request.deadline)
+                {
+                    tracing::debug!(attempt, elapsed_ms, error = %error, "request failed");
+                    return Next::Done(Err(failure(error)));
+                }
+                tracing::debug!(
+                    error = %error,
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "request failed; retrying"
+                );
+                self.last_outcome = Some(Err(failure(error)));
+                delay
+            }
+        };
+        if let Some(progress) = &request.progress {
+            progress.touch_at(Instant::now() + delay);
+        }
+        Next::Pause(delay)
     }
 }
 

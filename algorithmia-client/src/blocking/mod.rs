@@ -1,7 +1,11 @@
 //! A synchronous facade over the async client, for code without an async runtime.
 //!
-//! Every call runs the async implementation on a small runtime the facade owns; there is no second
-//! implementation. Calling it from inside an async runtime is an [`Error::Config`], not a panic.
+//! Algorithm calls are made on the calling thread, through a synchronous HTTP/1.1 client with its
+//! own keep-alive pool; handing each call to a runtime thread and back cost more than the call
+//! (`BENCHMARKS.md` at the repository root has the figures). They share everything else with the async client: the checks,
+//! the URL, the request id, the retry rules, the errors and the decoding. Plain-HTTP calls through
+//! a proxy, and the Data and management APIs, run the async implementation on a small runtime
+//! the facade owns. Calling it from inside an async runtime is an [`Error::Config`], not a panic.
 //!
 //! ```no_run
 //! use algorithmia_client::blocking::Client;
@@ -14,6 +18,7 @@
 
 mod data;
 pub mod manage;
+mod transport;
 
 use std::fmt;
 use std::future::Future;
@@ -27,6 +32,8 @@ use crate::algo_ref::{AlgoRef, AlgoRefError, IntoAlgoRef};
 use crate::auth::ApiKey;
 use crate::error::{Error, Result};
 use crate::input::AlgoInput;
+use crate::wire;
+use transport::Transport;
 
 pub use data::{DataDir, DataFile};
 
@@ -75,6 +82,7 @@ impl Runtime {
 pub struct Client {
     inner: crate::Client,
     runtime: Arc<Runtime>,
+    transport: Option<Transport>,
 }
 
 impl fmt::Debug for Client {
@@ -103,9 +111,11 @@ impl Client {
 
     /// Wrap an async client built with [`crate::Client::builder`].
     ///
-    /// Its runtime has two threads, or one when the process may run on one CPU only (pinned
-    /// with `taskset`, or a one-CPU container): two threads taking turns on one CPU cost every
-    /// call a hand-over between them.
+    /// Its runtime (for the Data and management APIs) has two threads, or one when the process
+    /// may run on one CPU only (pinned with `taskset`, or a one-CPU container): two threads
+    /// taking turns on one CPU cost every request a hand-over between them. Algorithm calls get
+    /// a connection pool of their own, set up like the async client's (user agent, connect
+    /// timeout, proxy, trusted roots).
     pub fn from_async(client: crate::Client) -> Result<Client> {
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -114,9 +124,11 @@ impl Client {
             .enable_all()
             .build()
             .map_err(|e| Error::config(format!("could not start the blocking runtime: {e}")))?;
+        let transport = Transport::for_calls(&client)?;
         Ok(Client {
             inner: client,
             runtime: Arc::new(Runtime(Some(runtime))),
+            transport,
         })
     }
 
@@ -130,6 +142,7 @@ impl Client {
         Algorithm {
             inner: self.inner.algo(reference),
             runtime: Arc::clone(&self.runtime),
+            transport: self.transport.clone(),
         }
     }
 }
@@ -139,6 +152,8 @@ impl Client {
 pub struct Algorithm<M: OutputMode = Envelope> {
     inner: crate::Algorithm<M>,
     runtime: Arc<Runtime>,
+    /// Calls are made on the calling thread, through this; without it, on the runtime.
+    transport: Option<Transport>,
 }
 
 impl<M: OutputMode> Clone for Algorithm<M> {
@@ -146,6 +161,7 @@ impl<M: OutputMode> Clone for Algorithm<M> {
         Algorithm {
             inner: self.inner.clone(),
             runtime: Arc::clone(&self.runtime),
+            transport: self.transport.clone(),
         }
     }
 }
@@ -166,6 +182,7 @@ impl<M: OutputMode> Algorithm<M> {
         Algorithm {
             inner: f(self.inner),
             runtime: self.runtime,
+            transport: self.transport,
         }
     }
 
@@ -199,18 +216,31 @@ impl<M: OutputMode> Algorithm<M> {
         self.map(|a| a.option(key, value))
     }
 
+    /// Make the call on this thread, or, when the client has no transport of its own for
+    /// calls, on the runtime.
+    fn send(&self, body: bytes::Bytes, content_type: &'static str) -> Result<M::Response> {
+        match &self.transport {
+            Some(transport) => transport.call(&self.inner, body, content_type),
+            None => self.runtime.block_on(self.inner.send(body, content_type))?,
+        }
+    }
+
     /// See [`crate::Algorithm::pipe`].
     pub fn pipe(&self, input: impl Into<AlgoInput>) -> Result<M::Response> {
-        self.runtime.block_on(self.inner.pipe(input))?
+        outside_runtime()?;
+        let (body, content_type) = input.into().encode()?;
+        self.send(body, content_type)
     }
 
     /// See [`crate::Algorithm::pipe_json`].
     pub fn pipe_json<T: Serialize + ?Sized>(&self, input: &T) -> Result<M::Response> {
-        self.runtime.block_on(self.inner.pipe_json(input))?
+        outside_runtime()?;
+        let body = serde_json::to_vec(input).map_err(Error::serialize)?;
+        self.send(body.into(), wire::CONTENT_TYPE_JSON)
     }
 
     /// See [`crate::Algorithm::pipe_json_text`].
     pub fn pipe_json_text(&self, json: impl Into<String>) -> Result<M::Response> {
-        self.runtime.block_on(self.inner.pipe_json_text(json))?
+        self.pipe(AlgoInput::JsonText(json.into()))
     }
 }

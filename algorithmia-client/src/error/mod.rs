@@ -229,12 +229,11 @@ impl Error {
     pub(crate) fn transport_failure(
         method: &Method,
         url: &Url,
-        error: reqwest::Error,
+        error: impl crate::request::Failure,
         attempts: u32,
         request_id: Option<&HeaderValue>,
     ) -> Self {
-        let mut failure =
-            TransportError::new(method, url, TransportKind::of(&error), Box::new(error));
+        let mut failure = TransportError::new(method, url, error.kind(), Box::new(error));
         failure.attempts = attempts;
         failure.request_id = request_id.and_then(|v| v.to_str().ok()).map(str::to_owned);
         Error::Transport(Box::new(failure))
