@@ -356,6 +356,14 @@ impl<M: OutputMode> Algorithm<M> {
         content_type: &'static str,
     ) -> Result<M::Response> {
         let call = self.prepare(body, content_type)?;
+        if let Some(pool) = &self.client.inner.calls {
+            let (head, body) = self
+                .client
+                .execute_direct(pool, &call.request)
+                .await?
+                .into_parts();
+            return decode_call::<M>(call.reference, call.url, head.status, &head.headers, body);
+        }
         let (url, request_id) = (call.url, call.request.request_id.clone());
         let response = self.client.execute(call.request).await?;
         let status = response.status();

@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     /// How connections are made; the blocking facade's HTTP stack is built from it.
     #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     pub(crate) connection: ConnectionSettings,
+    /// Algorithm calls' own connections, for plain-HTTP servers reached without a proxy.
+    pub(crate) calls: Option<crate::direct::CallPool>,
 }
 
 /// How connections are made: what the HTTP client was built with, kept so that another HTTP
@@ -457,9 +459,17 @@ impl ClientBuilder {
         if let Some(timeout) = self.default_algo_timeout {
             check_algo_timeout(timeout)?;
         }
+        let calls = crate::direct::CallPool::for_base(
+            &base,
+            &self.proxy,
+            &user_agent,
+            auth_header.as_ref(),
+            connect_timeout,
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                calls,
                 base,
                 auth,
                 auth_header,

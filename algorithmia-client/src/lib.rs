@@ -100,6 +100,7 @@ pub mod blocking;
 mod client;
 pub mod data;
 mod data_uri;
+mod direct;
 mod error;
 mod input;
 pub mod manage;

@@ -1,11 +1,11 @@
 //! A synchronous facade over the async client, for code without an async runtime.
 //!
 //! Algorithm calls are made on the calling thread, through a synchronous HTTP/1.1 client with its
-//! own keep-alive pool; handing each call to a runtime thread and back cost more than the call
-//! (`BENCHMARKS.md` at the repository root has the figures). They share everything else with the async client: the checks,
-//! the URL, the request id, the retry rules, the errors and the decoding. Plain-HTTP calls through
-//! a proxy, and the Data and management APIs, run the async implementation on a small runtime
-//! the facade owns. Calling it from inside an async runtime is an [`Error::Config`], not a panic.
+//! own keep-alive pool: handing each call to a runtime thread and back cost more than the call
+//! (`BENCHMARKS.md` at the repository root has the figures). They share everything else with the
+//! async client: the checks, the URL, the request id, the retry rules, the errors and the
+//! decoding. Plain-HTTP calls through a proxy, and the Data and management APIs, run the async
+//! implementation on a small runtime the facade owns. Calling it from inside an async runtime is an [`Error::Config`], not a panic.
 //!
 //! ```no_run
 //! use algorithmia_client::blocking::Client;

@@ -5,6 +5,7 @@
 
 #[cfg(feature = "blocking")]
 mod blocking;
+mod connections;
 mod data;
 mod deadlines;
 mod errors;
