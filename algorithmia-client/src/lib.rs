@@ -53,6 +53,16 @@
 //! (connection refused, 429, 503); see [`RetryPolicy`]. There is no client-wide timeout: each
 //! call's HTTP timeout is its algorithm timeout plus a margin.
 //!
+//! # Connections
+//!
+//! Requests go through reqwest, with rustls (the platform's trust store, plus any root added
+//! with [`ClientBuilder::add_root_certificate_pem`]) and HTTP/2 where an HTTPS server offers
+//! it. Algorithm calls to a plain `http://` server reached without a proxy (an
+//! `algorithmia-local` on the same host or network) take a shorter path: kept-alive HTTP/1.1
+//! connections of the client's own, with each call's head pre-built, about 1.5 times the calls
+//! per second of the general path on one core. Both paths share the checks, retry rules, errors
+//! and decoding.
+//!
 //! # Managing algorithms
 //!
 //! The [`manage`] module covers the management API: [`Client::algorithm`] returns a handle to

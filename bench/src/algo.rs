@@ -14,12 +14,13 @@ use crate::proc::Server;
 use crate::stats::{Spread, median};
 
 /// The peers, in the order they are shown.
-pub(crate) const PEERS: [&str; 5] = [
+pub(crate) const PEERS: [&str; 6] = [
     "ours (async)",
     "ours (blocking)",
     "python",
     "node",
     "wrk (limit)",
+    "blocking floor",
 ];
 
 /// One peer at one concurrency.
@@ -134,6 +135,91 @@ fn ours_blocking(url: &str, concurrency: usize, run_for: Duration) -> Result<Sam
         );
     }
     Ok(summarise(all, started.elapsed()))
+}
+
+/// The floor of any blocking client, one thread a call: threads writing the identical request,
+/// pre-built, on kept-alive `std` sockets and reading the answer by its `Content-Length`, with
+/// no HTTP library and no decoding. What it loses to the async client is the cost of waking a
+/// thread for every answer, which no thread-per-call design avoids.
+fn blocking_floor(url: &str, concurrency: usize, run_for: Duration) -> Result<Sample, String> {
+    use std::io::{Read, Write};
+    let address = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let body = payload().to_string();
+    let request = format!(
+        "POST /v1/algo/util/Echo HTTP/1.1\r\nhost: {address}\r\nauthorization: Simple {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let deadline = Instant::now() + run_for;
+    let started = Instant::now();
+    let threads: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (address, request) = (address.clone(), request.clone());
+            std::thread::spawn(move || -> Result<Vec<f64>, String> {
+                let mut stream =
+                    std::net::TcpStream::connect(&address).map_err(|e| e.to_string())?;
+                stream.set_nodelay(true).map_err(|e| e.to_string())?;
+                let mut buffer = vec![0u8; 64 * 1024];
+                let mut latencies = Vec::new();
+                while Instant::now() < deadline {
+                    let t0 = Instant::now();
+                    stream
+                        .write_all(request.as_bytes())
+                        .map_err(|e| e.to_string())?;
+                    let mut filled = 0;
+                    loop {
+                        let n = stream
+                            .read(&mut buffer[filled..])
+                            .map_err(|e| e.to_string())?;
+                        if n == 0 {
+                            return Err("the server closed the connection".into());
+                        }
+                        filled += n;
+                        if let Some(total) = answer_length(&buffer[..filled])? {
+                            if filled >= total {
+                                break;
+                            }
+                        }
+                    }
+                    latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+                }
+                Ok(latencies)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for thread in threads {
+        all.extend(
+            thread
+                .join()
+                .map_err(|_| "a bench thread panicked".to_owned())??,
+        );
+    }
+    Ok(summarise(all, started.elapsed()))
+}
+
+/// The whole length of an HTTP/1.1 answer (head and body) once its head is in `bytes`; an
+/// answer other than 200 is an error.
+fn answer_length(bytes: &[u8]) -> Result<Option<usize>, String> {
+    let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Ok(None);
+    };
+    let head = String::from_utf8_lossy(&bytes[..end]);
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(format!("the server answered {head}"));
+    }
+    let length = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())
+                .flatten()
+        })
+        .ok_or("an answer without Content-Length")?;
+    Ok(Some(end + 4 + length))
 }
 
 /// Run a peer script that prints `{"calls", "seconds", "p50_ms", "p99_ms", "errors"}`.
@@ -280,6 +366,12 @@ async fn sample(peer: &str, url: &str, c: usize, run_for: Duration) -> Result<Sa
             run_for,
         ),
         "node" => script("node", "node_algo.js", url, c, run_for),
+        "blocking floor" => {
+            let url = url.to_owned();
+            tokio::task::spawn_blocking(move || blocking_floor(&url, c, run_for))
+                .await
+                .map_err(|e| e.to_string())?
+        }
         _ => wrk(url, c, run_for),
     }
 }
@@ -320,6 +412,7 @@ pub(crate) async fn run(
 const OURS: usize = 0;
 const BLOCKING: usize = 1;
 const WRK: usize = 4;
+const FLOOR: usize = 5;
 
 /// The results as a markdown table (every peer's minimum, median and maximum and its median
 /// over ours), then the goals' ratios taken run by run.
@@ -343,20 +436,24 @@ pub(crate) fn markdown(table: &[(usize, Vec<Cell>)]) -> String {
         }
     }
     out.push_str(
-        "\n| concurrency | ours (async) ÷ wrk, run by run: min | median | max | ours (blocking) ÷ ours (async): min | median | max |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+        "\n| concurrency | ours (async) ÷ wrk, run by run: min | median | max | ours (blocking) ÷ ours (async): min | median | max | blocking floor ÷ ours (async): min | median | max |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for (c, row) in table {
-        let a = row[OURS].ratio_to(&row[WRK]);
-        let b = row[BLOCKING].ratio_to(&row[OURS]);
-        out.push_str(&format!(
-            "| {c} | {:.0}% | {:.0}% | {:.0}% | {:.0}% | {:.0}% | {:.0}% |\n",
-            a.min * 100.0,
-            a.median * 100.0,
-            a.max * 100.0,
-            b.min * 100.0,
-            b.median * 100.0,
-            b.max * 100.0
-        ));
+        let mut line = format!("| {c} |");
+        for ratio in [
+            row[OURS].ratio_to(&row[WRK]),
+            row[BLOCKING].ratio_to(&row[OURS]),
+            row[FLOOR].ratio_to(&row[OURS]),
+        ] {
+            line.push_str(&format!(
+                " {:.0}% | {:.0}% | {:.0}% |",
+                ratio.min * 100.0,
+                ratio.median * 100.0,
+                ratio.max * 100.0
+            ));
+        }
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }
@@ -373,7 +470,9 @@ pub(crate) fn svg(table: &[(usize, Vec<Cell>)]) -> String {
     let n = table.len().max(2) as f64;
     let x = |i: usize| left + (w - left - right) * i as f64 / (n - 1.0);
     let y = |v: f64| h - bottom - (h - bottom - top) * v / max;
-    let colours = ["#1f77b4", "#17becf", "#ff7f0e", "#2ca02c", "#7f7f7f"];
+    let colours = [
+        "#1f77b4", "#17becf", "#ff7f0e", "#2ca02c", "#7f7f7f", "#9467bd",
+    ];
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">util/Echo, 1 KiB JSON: calls per second against concurrency (median, min to max)</text>\n",
         w / 2.0
@@ -455,10 +554,11 @@ mod tests {
             cells(0.1),
             cells(0.2),
             Cell::of(&[sample(100.0); 3]),
+            cells(0.7),
         ];
         let table = vec![(1, row.clone()), (8, row)];
         let svg = svg(&table);
-        assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() == 5);
+        assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() == 6);
         let md = markdown(&table);
         assert!(
             md.contains("| 8 | ours (async) | 80 | 90 | 100 | 1.00 | 2.00 | 1.00 |"),
@@ -469,8 +569,18 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| 8 | 80% | 90% | 100% | 50% | 50% | 50% |"),
+            md.contains("| 8 | 80% | 90% | 100% | 50% | 50% | 50% | 70% | 70% | 70% |"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn an_answer_is_whole_once_its_head_and_body_are_in() {
+        assert_eq!(answer_length(b"HTTP/1.1 200 OK\r\nContent-Le"), Ok(None));
+        let head =
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nContent-Length: 7\r\n\r\n";
+        assert_eq!(answer_length(head), Ok(Some(head.len() + 7)));
+        assert!(answer_length(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n").is_err());
+        assert!(answer_length(b"HTTP/1.1 200 OK\r\n\r\n").is_err());
     }
 }
