@@ -177,10 +177,8 @@ fn blocking_floor(url: &str, concurrency: usize, run_for: Duration) -> Result<Sa
                             return Err("the server closed the connection".into());
                         }
                         filled += n;
-                        if let Some(total) = answer_length(&buffer[..filled])? {
-                            if filled >= total {
-                                break;
-                            }
+                        if answer_length(&buffer[..filled])?.is_some_and(|total| filled >= total) {
+                            break;
                         }
                     }
                     latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
