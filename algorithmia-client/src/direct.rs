@@ -14,7 +14,7 @@
 
 use std::fmt;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
@@ -33,6 +33,12 @@ use crate::wire;
 /// Idle connections kept; more concurrent calls open more, and those beyond are closed.
 const IDLE_CONNECTIONS: usize = 256;
 
+/// How long an idle connection is kept, as reqwest's pool keeps its own.
+const IDLE_FOR: Duration = Duration::from_secs(60);
+
+/// A connection waiting for a call, and since when.
+type Idle = (Instant, SendRequest<Full<Bytes>>);
+
 /// The connections of one client to its API server, and what every call's head carries.
 pub(crate) struct CallPool {
     /// `host:port`, to connect to.
@@ -40,7 +46,7 @@ pub(crate) struct CallPool {
     /// The head every call starts from: host, user agent, accept and authorization.
     head: HeaderMap,
     connect_timeout: Duration,
-    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+    idle: Mutex<Vec<Idle>>,
 }
 
 impl fmt::Debug for CallPool {
@@ -97,7 +103,7 @@ impl CallPool {
         })
     }
 
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<SendRequest<Full<Bytes>>>> {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Idle>> {
         self.idle.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -105,10 +111,11 @@ impl CallPool {
     /// was reused (a reused connection may have been closed by the server meanwhile).
     async fn checkout(&self) -> Result<(SendRequest<Full<Bytes>>, bool), DirectFailure> {
         loop {
-            let Some(mut sender) = self.idle().pop() else {
+            // The most recently used first: the others age out.
+            let Some((since, mut sender)) = self.idle().pop() else {
                 break;
             };
-            if sender.is_closed() {
+            if sender.is_closed() || since.elapsed() >= IDLE_FOR {
                 continue;
             }
             if sender.ready().await.is_ok() {
@@ -145,9 +152,17 @@ impl CallPool {
         if sender.is_closed() {
             return;
         }
+        let now = Instant::now();
         let mut idle = self.idle();
+        // The oldest are at the front (connections come back in time order): those idle too
+        // long are dropped, closing them, as others come back.
+        let stale = idle
+            .iter()
+            .take_while(|(since, _)| now.duration_since(*since) >= IDLE_FOR)
+            .count();
+        idle.drain(..stale);
         if idle.len() < IDLE_CONNECTIONS {
-            idle.push(sender);
+            idle.push((now, sender));
         }
     }
 
