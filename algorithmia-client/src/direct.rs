@@ -27,7 +27,7 @@ use url::Url;
 
 use crate::client::{Client, ProxySetting};
 use crate::error::{Result, TransportKind};
-use crate::request::{Attempts, Body, Failure, Next, RequestSpec};
+use crate::request::{Attempts, Body, Failure, Next, RequestSpec, request_span};
 use crate::wire;
 
 /// Idle connections kept; more concurrent calls open more, and those beyond are closed.
@@ -244,14 +244,7 @@ impl Client {
         pool: &CallPool,
         request: &RequestSpec,
     ) -> Result<http::Response<Bytes>> {
-        let span = tracing::debug_span!(
-            "algorithmia.request",
-            method = %request.method,
-            path = %request.url.path(),
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
+        let span = request_span(request);
         async {
             let target = target_of(&request.url);
             let mut attempts = Attempts::new(request, &self.inner.retry);

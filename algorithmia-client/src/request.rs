@@ -91,6 +91,20 @@ pub(crate) fn new_request_id() -> HeaderValue {
     HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
 }
 
+/// The tracing span of a request, whichever path sends it: its method and path, and the
+/// fields the retry loop records (attempt, status, duration). The key and the body are never in
+/// it.
+pub(crate) fn request_span(request: &RequestSpec) -> tracing::Span {
+    tracing::debug_span!(
+        "algorithmia.request",
+        method = %request.method,
+        path = %request.url.path(),
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
+}
+
 /// What one attempt produced, besides a transport error.
 enum SendOutcome {
     Response(reqwest::Response),
@@ -102,14 +116,7 @@ impl Client {
     /// Send a request, retrying as its class allows, and return the response with its status
     /// unchecked. Every request gets a tracing span; the key and the body are never logged.
     pub(crate) async fn execute(&self, request: RequestSpec) -> Result<reqwest::Response> {
-        let span = tracing::debug_span!(
-            "algorithmia.request",
-            method = %request.method,
-            path = %request.url.path(),
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
+        let span = request_span(&request);
         self.execute_with_retries(request).instrument(span).await
     }
 

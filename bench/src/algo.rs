@@ -126,6 +126,14 @@ fn ours_blocking(url: &str, concurrency: usize, run_for: Duration) -> Result<Sam
             })
         })
         .collect();
+    joined(threads, started)
+}
+
+/// Every thread's latencies, summarised over the time since `started`.
+fn joined(
+    threads: Vec<std::thread::JoinHandle<Result<Vec<f64>, String>>>,
+    started: Instant,
+) -> Result<Sample, String> {
     let mut all = Vec::new();
     for thread in threads {
         all.extend(
@@ -187,15 +195,7 @@ fn blocking_floor(url: &str, concurrency: usize, run_for: Duration) -> Result<Sa
             })
         })
         .collect();
-    let mut all = Vec::new();
-    for thread in threads {
-        all.extend(
-            thread
-                .join()
-                .map_err(|_| "a bench thread panicked".to_owned())??,
-        );
-    }
-    Ok(summarise(all, started.elapsed()))
+    joined(threads, started)
 }
 
 /// The whole length of an HTTP/1.1 answer (head and body) once its head is in `bytes`; an

@@ -21,7 +21,7 @@ use http::header::{self, HeaderValue};
 use crate::algo::{Algorithm, OutputMode, decode_call};
 use crate::client::{ConnectionSettings, ProxySetting};
 use crate::error::{Error, Result, TransportKind};
-use crate::request::{Attempts, Body, Failure, Next, RequestSpec};
+use crate::request::{Attempts, Body, Failure, Next, RequestSpec, request_span};
 use crate::wire;
 
 /// How long an idle connection is kept, as the async client keeps its own.
@@ -68,17 +68,7 @@ impl Transport {
     /// A stack that connects as the async client does: the same user agent, connect timeout,
     /// proxy and trusted roots, with rustls on the same crypto provider.
     pub(super) fn new(settings: &ConnectionSettings) -> Result<Transport> {
-        let proxy = match &settings.proxy {
-            ProxySetting::System => ureq::Proxy::try_from_env(),
-            ProxySetting::Disabled => None,
-            // The URL was accepted by the async client; it is not repeated in the error, as it
-            // may carry credentials.
-            ProxySetting::Url(url) => Some(ureq::Proxy::new(url).map_err(|e| {
-                Error::config(format!(
-                    "the proxy URL cannot be used by the blocking client: {e}"
-                ))
-            })?),
-        };
+        let proxy = proxy(&settings.proxy)?;
         let user_agent = settings
             .user_agent
             .to_str()
@@ -118,14 +108,7 @@ impl Transport {
     ) -> Result<M::Response> {
         let call = algorithm.prepare(body, content_type)?;
         let request = &call.request;
-        let span = tracing::debug_span!(
-            "algorithmia.request",
-            method = %request.method,
-            path = %request.url.path(),
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
+        let span = request_span(request);
         let _entered = span.enter();
         let auth = algorithm.client().inner.auth_header.as_ref();
         let uri = http::Uri::try_from(request.url.as_str())

@@ -61,6 +61,16 @@ mod calls {
         }
     }
 
+    /// A server answering every call with `answer`.
+    async fn answering(answer: ResponseTemplate) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        server
+    }
+
     fn blocking_client(server: &MockServer) -> blocking::Client {
         blocking::Client::from_async(builder(server).user_agent("probe/1").build().unwrap())
             .unwrap()
@@ -89,11 +99,8 @@ mod calls {
 
     #[tokio::test]
     async fn a_blocking_call_sends_what_the_async_call_sends() {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw("raw out", "text/plain"))
-            .mount(&server)
-            .await;
+        let server =
+            answering(ResponseTemplate::new(200).set_body_raw("raw out", "text/plain")).await;
         let configure = |algo: algorithmia_client::Algorithm| {
             algo.timeout(Duration::from_secs(7))
                 .stdout(true)
@@ -168,11 +175,7 @@ mod calls {
     #[tokio::test]
     async fn an_answer_after_the_call_may_have_run_is_not_retried() {
         for status in [500u16, 502, 504] {
-            let server = MockServer::start().await;
-            Mock::given(method("POST"))
-                .respond_with(json_fixture(status, "api_error_string.json"))
-                .mount(&server)
-                .await;
+            let server = answering(json_fixture(status, "api_error_string.json")).await;
             let client = blocking_client(&server);
             let err = off_runtime(move || client.algo("a/b").pipe("x").unwrap_err()).await;
             assert_eq!(err.status(), Some(status), "{err:?}");
@@ -186,11 +189,7 @@ mod calls {
 
     #[tokio::test]
     async fn an_algorithm_error_is_an_algorithm_error() {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(json_fixture(400, "algo_failure.json"))
-            .mount(&server)
-            .await;
+        let server = answering(json_fixture(400, "algo_failure.json")).await;
         let client = blocking_client(&server);
         let err = off_runtime(move || client.algo("a/b").pipe("x").unwrap_err()).await;
         assert!(matches!(err, Error::Algorithm(_)), "{err:?}");
@@ -235,13 +234,10 @@ mod calls {
 
     #[tokio::test]
     async fn a_call_that_outlives_its_timeout_is_a_timeout_and_not_retried() {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(
-                json_fixture(200, "algo_success_text.json").set_delay(Duration::from_secs(5)),
-            )
-            .mount(&server)
-            .await;
+        let server = answering(
+            json_fixture(200, "algo_success_text.json").set_delay(Duration::from_secs(5)),
+        )
+        .await;
         let client = blocking::Client::from_async(
             builder(&server)
                 .timeout_margin(Duration::from_millis(200))
@@ -270,13 +266,10 @@ mod calls {
 
     #[tokio::test]
     async fn a_deadline_cuts_the_call_short() {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(
-                json_fixture(200, "algo_success_text.json").set_delay(Duration::from_secs(5)),
-            )
-            .mount(&server)
-            .await;
+        let server = answering(
+            json_fixture(200, "algo_success_text.json").set_delay(Duration::from_secs(5)),
+        )
+        .await;
         let client = blocking_client(&server);
         let (err, took) = off_runtime(move || {
             let started = Instant::now();
@@ -401,11 +394,7 @@ mod calls {
 
     #[tokio::test]
     async fn a_host_name_and_extra_roots_are_taken_as_the_async_client_takes_them() {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(json_fixture(200, "algo_success_text.json"))
-            .mount(&server)
-            .await;
+        let server = answering(json_fixture(200, "algo_success_text.json")).await;
         let port = server.address().port();
         let pem = std::fs::read(format!(
             "{}/tests/fixtures/test-ca.pem",
