@@ -374,6 +374,7 @@ impl<M: OutputMode> Algorithm<M> {
     }
 
     /// The handle's client.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     pub(crate) fn client(&self) -> &Client {
         &self.client
     }

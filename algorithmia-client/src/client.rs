@@ -60,6 +60,7 @@ pub(crate) struct Inner {
 
 /// How connections are made: what the HTTP client was built with, kept so that another HTTP
 /// stack (the blocking facade's) connects the same way.
+#[cfg_attr(not(feature = "blocking"), allow(dead_code))]
 pub(crate) struct ConnectionSettings {
     pub(crate) user_agent: HeaderValue,
     pub(crate) connect_timeout: Duration,

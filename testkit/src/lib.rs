@@ -121,8 +121,12 @@ impl Moto {
     }
 }
 
-/// Copy everything a pipe says into `into`, on a thread of its own.
-pub fn capture(mut pipe: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+/// Copy everything a pipe says into `into`, on a thread of its own; the thread ends when the pipe
+/// closes, so joining it waits for the last word.
+pub fn capture(
+    mut pipe: impl Read + Send + 'static,
+    into: Arc<Mutex<String>>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut buffer = [0u8; 8192];
         while let Ok(n) = pipe.read(&mut buffer) {
@@ -133,7 +137,7 @@ pub fn capture(mut pipe: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
                 text.push_str(&String::from_utf8_lossy(&buffer[..n]));
             }
         }
-    });
+    })
 }
 
 /// cargo-lambda's Runtime API emulator (`cargo lambda watch --only-lambda-apis`) on a free port.
@@ -281,6 +285,9 @@ pub struct Function {
     pub child: Guard,
     /// Its stdout and stderr.
     pub output: Arc<Mutex<String>>,
+    /// The threads copying them into `output`, joined once the process has ended so that
+    /// nothing it printed last is missed.
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Function {
@@ -321,21 +328,28 @@ impl Function {
             .spawn()
             .unwrap_or_else(|e| panic!("{} did not start: {e}", bootstrap.display()));
         let output = Arc::new(Mutex::new(String::new()));
+        let mut readers = Vec::new();
         if let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) {
-            capture(out, Arc::clone(&output));
-            capture(err, Arc::clone(&output));
+            readers.push(capture(out, Arc::clone(&output)));
+            readers.push(capture(err, Arc::clone(&output)));
         }
         Function {
             child: Guard(child),
             output,
+            readers,
         }
     }
 
-    /// The exit status, if the process ends within `timeout`.
+    /// The exit status, if the process ends within `timeout`; once it has, [`Function::logs`]
+    /// holds everything it printed (its pipes are read to the end).
     pub fn exit_within(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.0.try_wait() {
+                for reader in self.readers.drain(..) {
+                    // A reader that panicked has nothing more to add.
+                    let _ = reader.join();
+                }
                 return Some(status);
             }
             std::thread::sleep(Duration::from_millis(50));
