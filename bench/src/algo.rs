@@ -200,7 +200,7 @@ fn blocking_floor(url: &str, concurrency: usize, run_for: Duration) -> Result<Sa
 
 /// The whole length of an HTTP/1.1 answer (head and body) once its head is in `bytes`; an
 /// answer other than 200 is an error.
-fn answer_length(bytes: &[u8]) -> Result<Option<usize>, String> {
+pub(crate) fn answer_length(bytes: &[u8]) -> Result<Option<usize>, String> {
     let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Ok(None);
     };

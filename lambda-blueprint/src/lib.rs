@@ -10,14 +10,16 @@
 //! execution environment and again when the API refuses it (so a rotated key works without a
 //! redeploy).
 //!
-//! A workflow on top of it is a few lines:
+//! A workflow on top of it is a few lines, on a runtime sized to the CPU time Lambda gives the
+//! function ([`runtime`]: one thread below two vCPUs' worth of memory):
 //!
 //! ```no_run
 //! use lambda_blueprint::Blueprint;
 //!
-//! #[tokio::main]
-//! async fn main() -> Result<(), lambda_runtime::Error> {
-//!     lambda_blueprint::run(Blueprint::from_env().await?).await
+//! fn main() -> Result<(), lambda_runtime::Error> {
+//!     lambda_blueprint::runtime()?.block_on(async {
+//!         lambda_blueprint::run(Blueprint::from_env().await?).await
+//!     })
 //! }
 //! ```
 //!
@@ -59,6 +61,7 @@ mod key;
 mod metrics;
 mod pipeline;
 mod response;
+mod runtime;
 mod services;
 mod template;
 
@@ -83,6 +86,7 @@ pub use key::{
     contexts_to_try, resolve_key,
 };
 pub use pipeline::{DEADLINE_MARGIN, MIN_CALL_TIME};
+pub use runtime::{MB_PER_VCPU, runtime, worker_threads};
 pub use services::{Services, aws_services};
 pub use template::InputTemplate;
 

@@ -1,9 +1,13 @@
-//! `bootstrap`: the blueprint as a Lambda function.
+//! `bootstrap`: the blueprint as a Lambda function, on a runtime sized to the function's CPU
+//! time ([`lambda_blueprint::runtime`]).
 
 use lambda_blueprint::{Blueprint, report_init_error};
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
+fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_blueprint::runtime()?.block_on(serve())
+}
+
+async fn serve() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let blueprint = match Blueprint::from_env().await {
         Ok(blueprint) => blueprint,

@@ -4,6 +4,7 @@
 //! destination off and on, the cold start with each key source, peak memory, binary sizes.
 
 mod aws;
+mod bare;
 mod report;
 mod runtime;
 
@@ -57,6 +58,7 @@ pub(crate) async fn run(runs: usize, batches_only: bool) -> Result<(), String> {
                 )
             })?;
             w.off.push(off);
+            w.bare.push(bare_batch(&server, w).await?);
             let (on, delivered) = run_on(&server, &moto, &aws, w, event, i).await?;
             w.on.push(on);
             w.delivered.push(delivered);
@@ -78,9 +80,21 @@ async fn batches(server: &Server, runs: usize) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("{} batch, run {i}: {e}", w.algorithm))?;
             w.off.push(off);
+            w.bare.push(bare_batch(server, w).await?);
         }
     }
     report::print_batches(runs, &workloads)
+}
+
+/// `w`'s batch sent by the bare client, the floor on this server: its wall time in ms.
+async fn bare_batch(server: &Server, w: &Workload) -> Result<f64, String> {
+    let (url, algorithm, input) = (server.base_url.clone(), w.algorithm, w.input.clone());
+    tokio::task::spawn_blocking(move || {
+        bare::batch_ms(&url, algorithm, &input, RECORDS, CONCURRENCY as usize)
+    })
+    .await
+    .map_err(|e| format!("{algorithm} bare client: {e}"))?
+    .map_err(|e| format!("{algorithm}: {e}"))
 }
 
 /// The two batches measured: every record calls `util/Echo`, or `util/Delay` for 20 ms.

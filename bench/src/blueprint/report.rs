@@ -23,6 +23,8 @@ pub(crate) struct Workload {
     pub(crate) on: Vec<BootstrapRun>,
     /// The results found in the queue after each `on` run.
     pub(crate) delivered: Vec<usize>,
+    /// The same batch sent by the bare client ([`super::bare`]), each run, in ms.
+    pub(crate) bare: Vec<f64>,
 }
 
 impl Workload {
@@ -41,6 +43,7 @@ impl Workload {
             off: Vec::new(),
             on: Vec::new(),
             delivered: Vec::new(),
+            bare: Vec::new(),
         }
     }
 
@@ -83,6 +86,48 @@ impl Workload {
             ),
         }
     }
+
+    /// Its row for the bare client, the floor on this server: its spread, and what the
+    /// `bootstrap` takes above it (medians).
+    fn bare_row(&self) -> Option<String> {
+        if self.bare.is_empty() {
+            return None;
+        }
+        let Spread {
+            min,
+            median: bare,
+            max,
+        } = Spread::of(self.bare.clone());
+        let ours = Workload::batch_ms(&self.off);
+        let spread = format!("{bare:.0} ms (min {min:.0}, max {max:.0})");
+        let label = format!(
+            "{RECORDS} Kinesis records' calls, {}, concurrency {CONCURRENCY}, bare client (the floor here: requests built beforehand, one thread, no HTTP library)",
+            self.label
+        );
+        Some(match self.input.get("ms").and_then(Value::as_f64) {
+            Some(delay) => {
+                let ideal = RECORDS as f64 / f64::from(CONCURRENCY) * delay;
+                format!(
+                    "| {label} | {spread}; ideal {ideal:.0} ms, median {:+.1}%; the bootstrap's median is {:+.1}% over it | |",
+                    (bare / ideal - 1.0) * 100.0,
+                    (ours / bare - 1.0) * 100.0,
+                )
+            }
+            None => format!(
+                "| {label} | {spread}; {:.0} µs a record; the bootstrap takes {:+.0} µs a record more (medians) | |",
+                bare * 1000.0 / RECORDS as f64,
+                (ours - bare) * 1000.0 / RECORDS as f64,
+            ),
+        })
+    }
+
+    /// The batch's rows: the bootstrap's, then the bare client's when it ran.
+    fn rows(&self) -> String {
+        match self.bare_row() {
+            Some(bare) => format!("{}\n{bare}", self.row()),
+            None => self.row(),
+        }
+    }
 }
 
 /// The cold starts with one key source.
@@ -112,7 +157,7 @@ pub(crate) fn print(runs: usize, workloads: &[Workload], cold: &[ColdStart]) -> 
     println!("| --- | --- | --- |");
     println!("| process start to first /next | {:.1} ms | |", start(&off));
     for w in workloads {
-        println!("{}", w.row());
+        println!("{}", w.rows());
     }
     println!("| peak RSS | {:.1} MiB | under 40 MiB |", peak(&off));
     let size = |path: std::path::PathBuf| {
@@ -177,7 +222,7 @@ pub(crate) fn print_batches(runs: usize, workloads: &[Workload]) -> Result<(), S
     println!("| blueprint batch ({runs} runs, interleaved: median (min, max)) | value | goal |");
     println!("| --- | --- | --- |");
     for w in workloads {
-        println!("{}", w.row());
+        println!("{}", w.rows());
     }
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!();
