@@ -230,3 +230,41 @@ pub(crate) fn print_batches(runs: usize, workloads: &[Workload]) -> Result<(), S
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(batch_ms: f64) -> BootstrapRun {
+        BootstrapRun {
+            start_to_first_next_ms: 5.0,
+            batch_ms,
+            peak_rss_mib: 20.0,
+        }
+    }
+
+    #[test]
+    fn the_bare_clients_rows_say_what_the_bootstrap_takes_above_it() {
+        let mut echo = Workload::new("util/Echo", "util/Echo", "echo", json!({"hello": "world"}));
+        echo.off = [31.0, 30.0, 29.0].map(run).to_vec();
+        assert!(!echo.rows().contains("bare client"), "no bare runs, no row");
+        echo.bare = vec![13.0, 12.0, 11.0];
+        let rows = echo.rows();
+        assert!(
+            rows.contains("| 12 ms (min 11, max 13); 12 µs a record"),
+            "{rows}"
+        );
+        assert!(rows.contains("takes +18 µs a record more"), "{rows}");
+
+        let mut delay = Workload::new("util/Delay 20 ms", "util/Delay", "delay", json!({"ms": 20}));
+        delay.off = [680.0, 678.0, 676.0].map(run).to_vec();
+        delay.bare = vec![662.0, 660.0, 664.0];
+        let rows = delay.rows();
+        assert!(rows.contains("ideal 625 ms, median +5.9%"), "{rows}");
+        assert!(
+            rows.contains("the bootstrap's median is +2.4% over it"),
+            "{rows}"
+        );
+    }
+}
