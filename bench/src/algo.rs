@@ -151,15 +151,7 @@ fn joined(
 /// thread for every answer, which no thread-per-call design avoids.
 fn blocking_floor(url: &str, concurrency: usize, run_for: Duration) -> Result<Sample, String> {
     use std::io::{Read, Write};
-    let address = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let body = payload().to_string();
-    let request = format!(
-        "POST /v1/algo/util/Echo HTTP/1.1\r\nhost: {address}\r\nauthorization: Simple {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let (address, request) = raw_request(url, "util/Echo", &payload());
     let deadline = Instant::now() + run_for;
     let started = Instant::now();
     let threads: Vec<_> = (0..concurrency)
@@ -196,6 +188,21 @@ fn blocking_floor(url: &str, concurrency: usize, run_for: Duration) -> Result<Sa
         })
         .collect();
     joined(threads, started)
+}
+
+/// The server's address in `url` (`host:port`), and the whole HTTP/1.1 request that calls
+/// `algorithm` with `input` as JSON, as every client here sends it (Simple auth with [`KEY`]).
+pub(crate) fn raw_request(url: &str, algorithm: &str, input: &Value) -> (String, String) {
+    let address = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let body = input.to_string();
+    let request = format!(
+        "POST /v1/algo/{algorithm} HTTP/1.1\r\nhost: {address}\r\nauthorization: Simple {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    (address, request)
 }
 
 /// The whole length of an HTTP/1.1 answer (head and body) once its head is in `bytes`; an

@@ -14,8 +14,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::algo::answer_length;
-use crate::data::KEY;
+use crate::algo::{answer_length, raw_request};
 
 /// `records` calls of `algorithm` with `input` at `concurrency` against the server at `url`:
 /// the batch's wall time in ms, connections included. An error if any call is not a 200.
@@ -26,17 +25,8 @@ pub(crate) fn batch_ms(
     records: usize,
     concurrency: usize,
 ) -> Result<f64, String> {
-    let address = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let body = input.to_string();
-    let request: Arc<[u8]> = format!(
-        "POST /v1/algo/{algorithm} HTTP/1.1\r\nhost: {address}\r\nauthorization: Simple {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-    .into();
+    let (address, request) = raw_request(url, algorithm, input);
+    let request: Arc<[u8]> = request.into_bytes().into();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -76,7 +66,9 @@ async fn lane(
     let mut stream = TcpStream::connect(address)
         .await
         .map_err(|e| format!("bare client: connect to {address}: {e}"))?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    stream
+        .set_nodelay(true)
+        .map_err(|e| format!("bare client: {e}"))?;
     let mut buffer = vec![0u8; 64 * 1024];
     let mut sent = 0;
     while next.fetch_add(1, Ordering::Relaxed) < records {
