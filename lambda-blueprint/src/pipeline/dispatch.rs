@@ -3,15 +3,15 @@
 //! Every record ends as a [`Ran`]; none is dropped.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::caller::AlgorithmCaller;
-use crate::config::BatchMode;
-use crate::events::{Invocation, Payload, Source};
+use crate::config::{BatchMode, Target};
+use crate::events::{Invocation, Payload, Record, Source};
 use crate::failure::FailureKind;
 
 use super::Context;
@@ -64,55 +64,33 @@ async fn per_record(
             None => groups.push(vec![i]),
         }
     }
-    let permits = Arc::new(Semaphore::new(ctx.config.concurrency));
     // Kinesis and DynamoDB Streams checkpoint at the first failed record and resend everything
     // after it, whatever succeeded: a record after a failure is not started (it would only run
     // twice), and is reported failed so it comes back.
     let checkpointed = matches!(invocation.source, Source::Kinesis | Source::DynamoDb);
     let first_failure = AtomicUsize::new(usize::MAX);
     let first_failure = &first_failure;
-    let group_runs = groups.into_iter().map(|members| {
-        let permits = Arc::clone(&permits);
-        async move {
+    // At most `concurrency` groups run at once, in first-seen order, each sending its records
+    // one after another: a group's future (several KiB, the SDK call's state) exists only while
+    // it runs, so a batch of 10,000 records holds `concurrency` of them, not 10,000.
+    let group_runs = futures_util::stream::iter(groups)
+        .map(|members| async move {
             let mut results = Vec::with_capacity(members.len());
             let mut failed: Option<String> = None;
             for i in members {
                 let record = &records[i];
                 let target = ctx.config_target(routes[i]);
-                if let Some(first) = &failed {
-                    results.push((
-                        i,
-                        Ran::failed(
-                            record,
-                            FailureKind::NotSent,
-                            format!("not sent: an earlier record of its group ({first}) failed, and order must hold"),
-                        ),
-                    ));
-                    continue;
-                }
-                let ran = async {
-                    let input = match input_of(record, target) {
-                        Ok(input) => input,
-                        Err(failure) => return Ran::Failed { failure, locked: false },
-                    };
-                    let Ok(_permit) = permits.acquire().await else {
-                        return Ran::failed(record, FailureKind::NotSent, "not sent: shutting down");
-                    };
-                    let first = first_failure.load(Ordering::SeqCst);
-                    if checkpointed && first < i {
-                        return Ran::failed(
-                            record,
-                            FailureKind::NotSent,
-                            format!(
-                                "not sent: record {} before it in the shard failed, and the stream resends everything from there",
-                                records[first].id
-                            ),
-                        );
-                    }
-                    run_locked(ctx, caller, record, target, input).await
-                }
-                .await;
-                if reported(ctx, invocation.source, routes[i], &ran) {
+                let ran = if let Some(first) = &failed {
+                    Ran::failed(
+                        record,
+                        FailureKind::NotSent,
+                        format!("not sent: an earlier record of its group ({first}) failed, and order must hold"),
+                    )
+                } else {
+                    run_one(ctx, caller, records, i, target, checkpointed.then_some(first_failure))
+                        .await
+                };
+                if failed.is_none() && reported(ctx, invocation.source, routes[i], &ran) {
                     first_failure.fetch_min(i, Ordering::SeqCst);
                     if record.group.is_some() {
                         failed = Some(record.id.clone());
@@ -121,20 +99,53 @@ async fn per_record(
                 results.push((i, ran));
             }
             results
-        }
-    });
+        })
+        .buffer_unordered(ctx.config.concurrency)
+        .collect::<Vec<_>>()
+        .await;
     let mut ran: Vec<Option<Ran>> = vec![None; records.len()];
-    for (i, outcome) in futures_util::future::join_all(group_runs)
-        .await
-        .into_iter()
-        .flatten()
-    {
+    for (i, outcome) in group_runs.into_iter().flatten() {
         ran[i] = Some(outcome);
     }
     ran.into_iter()
         .zip(records)
         .map(|(o, r)| o.unwrap_or_else(|| Ran::failed(r, FailureKind::NotSent, "not sent")))
         .collect()
+}
+
+/// One record of a group: its input, then (unless a record before it in a checkpointed stream
+/// failed: `first_failure` is given for Kinesis and DynamoDB Streams) its lock and its call.
+async fn run_one(
+    ctx: &Context<'_>,
+    caller: &impl AlgorithmCaller,
+    records: &[Record],
+    i: usize,
+    target: &Target,
+    first_failure: Option<&AtomicUsize>,
+) -> Ran {
+    let record = &records[i];
+    let input = match input_of(record, target) {
+        Ok(input) => input,
+        Err(failure) => {
+            return Ran::Failed {
+                failure,
+                locked: false,
+            };
+        }
+    };
+    if let Some(first) = first_failure.map(|f| f.load(Ordering::SeqCst))
+        && first < i
+    {
+        return Ran::failed(
+            record,
+            FailureKind::NotSent,
+            format!(
+                "not sent: record {} before it in the shard failed, and the stream resends everything from there",
+                records[first].id
+            ),
+        );
+    }
+    run_locked(ctx, caller, record, target, input).await
 }
 
 /// A record in a batch call: its index, its input, and whether its lock is held.

@@ -1,6 +1,7 @@
 //! Algorithms for the handler tests, without a server: each records the inputs it is called
 //! with and answers by a rule of its input, as `algorithmia-local`'s built-ins do.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -50,6 +51,8 @@ pub struct FakeAlgorithm {
     inputs: Arc<Mutex<Vec<Value>>>,
     deadlines: Arc<Mutex<Vec<Option<Instant>>>>,
     algorithms: Arc<Mutex<Vec<String>>>,
+    /// Calls running now, and the most that ever ran at once.
+    running: Arc<(AtomicUsize, AtomicUsize)>,
 }
 
 impl FakeAlgorithm {
@@ -61,6 +64,7 @@ impl FakeAlgorithm {
             inputs: Arc::default(),
             deadlines: Arc::default(),
             algorithms: Arc::default(),
+            running: Arc::default(),
         }
     }
 
@@ -144,6 +148,11 @@ impl FakeAlgorithm {
         self.algorithms.lock().unwrap().clone()
     }
 
+    /// The most calls that ever ran at once.
+    pub fn peak_concurrency(&self) -> usize {
+        self.running.1.load(Ordering::SeqCst)
+    }
+
     /// Forget the inputs (and deadlines and algorithms) so far.
     pub fn clear(&self) {
         self.inputs.lock().unwrap().clear();
@@ -194,7 +203,18 @@ impl AlgorithmCaller for FakeAlgorithm {
             .push(request.algorithm.to_string());
         self.inputs.lock().unwrap().push(input.to_json());
         self.deadlines.lock().unwrap().push(deadline);
-        let mut answer = (self.rule)(&input);
+        let now = self.running.0.fetch_add(1, Ordering::SeqCst) + 1;
+        self.running.1.fetch_max(now, Ordering::SeqCst);
+        let answered = self.answer(&input, timeout).await;
+        self.running.0.fetch_sub(1, Ordering::SeqCst);
+        answered
+    }
+}
+
+impl FakeAlgorithm {
+    /// The rule's answer to `input`, after its wait.
+    async fn answer(&self, input: &Payload, timeout: Duration) -> Result<Called, Error> {
+        let mut answer = (self.rule)(input);
         let mut ran = Duration::ZERO;
         while let Answer::After(wait, then) = answer {
             if ran + wait > timeout {

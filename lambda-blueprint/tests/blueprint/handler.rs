@@ -83,6 +83,42 @@ async fn kinesis_partial_failures_are_reported_and_order_holds_per_partition() {
 }
 
 #[tokio::test]
+async fn calls_run_up_to_the_concurrency_and_never_beyond_it() {
+    // 40 records in 10 partitions of 4, and 25 records of their own partition: at most 6 calls
+    // at once (reached, as there are more groups than that), and each partition in order.
+    let recorder = FakeAlgorithm::recorder();
+    let bp = blueprint(&recorder, &[("ALGORITHMIA_CONCURRENCY", "6")]);
+    let mut records = Vec::new();
+    for n in 0..4 {
+        for p in 0..10 {
+            records.push((format!("{}", records.len()), format!("p{p}"), n));
+        }
+    }
+    for p in 10..35 {
+        records.push((format!("{}", records.len()), format!("p{p}"), 0));
+    }
+    let event = kinesis_event(
+        &records
+            .iter()
+            .map(|(seq, p, n)| (seq.as_str(), p.as_str(), json!({"p": p, "n": n})))
+            .collect::<Vec<_>>(),
+    );
+    let answer = invoke(&bp, event, None).await.unwrap();
+    assert_eq!(answer, json!({"batchItemFailures": []}));
+    assert_eq!(recorder.inputs().len(), records.len());
+    assert_eq!(recorder.peak_concurrency(), 6);
+    for p in 0..10 {
+        let order: Vec<i64> = recorder
+            .inputs()
+            .iter()
+            .filter(|v| v["p"] == format!("p{p}"))
+            .map(|v| v["n"].as_i64().unwrap())
+            .collect();
+        assert_eq!(order, [0, 1, 2, 3], "partition p{p}");
+    }
+}
+
+#[tokio::test]
 async fn a_stream_does_not_start_records_after_its_first_failure_but_a_queue_does() {
     let recorder = FakeAlgorithm::recorder();
     let bp = blueprint(&recorder, &[("ALGORITHMIA_CONCURRENCY", "1")]);
