@@ -13,6 +13,18 @@ pub(crate) fn peak_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// The CPU time process `pid` has used, summed over its threads, in nanoseconds (the scheduler's
+/// own count, `/proc/<pid>/task/*/schedstat`: exact, where `utime` and `stime` count 10 ms
+/// ticks). A thread that ended is not counted.
+pub(crate) fn cpu_ns(pid: u32) -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
 /// A binary built beside this one (same target directory and profile).
 pub(crate) fn sibling(name: &str) -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;

@@ -1,5 +1,6 @@
 //! A minimal Lambda Runtime API served here, and one run of the release `bootstrap` under it:
-//! time from process start to the first `/next`, the wall time of one batch, peak memory.
+//! time from process start to the first `/next`, the wall time of one batch and the CPU time the
+//! bootstrap spent on it, peak memory.
 
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -16,7 +17,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::proc::{Server, peak_rss_kib, sibling};
+use crate::proc::{Server, cpu_ns, peak_rss_kib, sibling};
 
 /// The function's name (`AWS_LAMBDA_FUNCTION_NAME`), which KMS's `auto` encryption context uses.
 pub(crate) const FUNCTION_NAME: &str = "bench";
@@ -24,6 +25,11 @@ pub(crate) const FUNCTION_NAME: &str = "bench";
 #[derive(Default)]
 struct Fake {
     event: Option<Vec<u8>>,
+    /// The bootstrap's process id, once started.
+    pid: Option<u32>,
+    /// Its CPU time (ns) when the event was sent, and when its answer came.
+    cpu_at_event: Option<u64>,
+    cpu_at_answer: Option<u64>,
     first_next: Option<Instant>,
     event_sent: Option<Instant>,
     answered: Option<(Instant, Value)>,
@@ -56,13 +62,19 @@ async fn next(State((state, _)): State<Shared>) -> impl IntoResponse {
         "lambda-runtime-invoked-function-arn",
         HeaderValue::from_static("arn:aws:lambda:us-east-1:000000000000:function:bench"),
     );
-    state.lock().unwrap_or_else(|e| e.into_inner()).event_sent = Some(Instant::now());
+    let mut fake = state.lock().unwrap_or_else(|e| e.into_inner());
+    fake.cpu_at_event = fake.pid.and_then(cpu_ns);
+    fake.event_sent = Some(Instant::now());
     (StatusCode::OK, headers, event)
 }
 
 async fn respond(State((state, done)): State<Shared>, body: Bytes) -> StatusCode {
+    let now = Instant::now();
+    let mut fake = state.lock().unwrap_or_else(|e| e.into_inner());
+    fake.cpu_at_answer = fake.pid.and_then(cpu_ns);
+    drop(fake);
     let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    state.lock().unwrap_or_else(|e| e.into_inner()).answered = Some((Instant::now(), value));
+    state.lock().unwrap_or_else(|e| e.into_inner()).answered = Some((now, value));
     done.notify_one();
     StatusCode::ACCEPTED
 }
@@ -80,6 +92,8 @@ async fn error(State((state, done)): State<Shared>, body: Bytes) -> StatusCode {
 pub(crate) struct BootstrapRun {
     pub(crate) start_to_first_next_ms: f64,
     pub(crate) batch_ms: f64,
+    /// The bootstrap's CPU time from the event's sending to its answer, all threads.
+    pub(crate) batch_cpu_ms: f64,
     pub(crate) peak_rss_mib: f64,
 }
 
@@ -164,6 +178,7 @@ pub(crate) async fn run_once(
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("could not start the bootstrap: {e}"))?;
+    state.lock().unwrap_or_else(|e| e.into_inner()).pid = Some(child.id());
     let waited = tokio::time::timeout(Duration::from_secs(120), done.notified()).await;
     let peak = peak_rss_kib(child.id()).unwrap_or(0);
     let _ = child.kill();
@@ -177,9 +192,13 @@ pub(crate) async fn run_once(
     }
     let first_next = fake.first_next.ok_or("no /next")?;
     let sent = fake.event_sent.ok_or("no event sent")?;
+    let (Some(cpu_before), Some(cpu_after)) = (fake.cpu_at_event, fake.cpu_at_answer) else {
+        return Err("the bootstrap's CPU time could not be read from /proc".to_owned());
+    };
     Ok(BootstrapRun {
         start_to_first_next_ms: (first_next - started).as_secs_f64() * 1000.0,
         batch_ms: (answered - sent).as_secs_f64() * 1000.0,
+        batch_cpu_ms: cpu_after.saturating_sub(cpu_before) as f64 / 1e6,
         peak_rss_mib: peak as f64 / 1024.0,
     })
 }

@@ -4,7 +4,7 @@ use aws_lambda_events::event::kinesis::KinesisEventRecord;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::{Payload, Record, RecordInput, RecordMeta, clip, parse, str_at};
+use super::{Payload, Record, RecordInput, RecordMeta, at, clip, parse, str_at};
 
 pub(crate) fn record(index: usize, raw: &Value) -> Record {
     let id = str_at(raw, "/kinesis/sequenceNumber")
@@ -14,14 +14,14 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
     // aws_lambda_events reads the digits after the point as a count of milliseconds (".5" as
     // 5 ms), and overflows (a panic in debug builds) on more than 13 of them: it is given whole
     // seconds when there are more than 3, and the arrival time is read here.
-    let arrival = raw
-        .pointer("/kinesis/approximateArrivalTimestamp")
-        .and_then(seconds_of);
+    let arrival = at(raw, "/kinesis/approximateArrivalTimestamp").and_then(seconds_of);
+    // (Whole seconds, the usual case, are written without a point: not formatted to find out.)
     let whole = arrival
         .filter(|s| {
-            s.to_string()
-                .split_once('.')
-                .is_some_and(|(_, f)| f.len() > 3)
+            s.fract() != 0.0
+                && s.to_string()
+                    .split_once('.')
+                    .is_some_and(|(_, f)| f.len() > 3)
         })
         .map(|s| {
             let mut copy = raw.clone();
@@ -41,7 +41,7 @@ pub(crate) fn record(index: usize, raw: &Value) -> Record {
     };
     // A string the base64 decoder rejects says only "Invalid symbol 33, offset 0.".
     let input = parsed.map_err(|e| match e.split_once("kinesis.data: ") {
-        Some((_, why)) if raw.pointer("/kinesis/data").is_some_and(Value::is_string) => {
+        Some((_, why)) if at(raw, "/kinesis/data").is_some_and(Value::is_string) => {
             format!("malformed Kinesis record: kinesis.data is not base64: {why}")
         }
         _ => e,

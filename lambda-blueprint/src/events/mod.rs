@@ -199,7 +199,22 @@ pub struct Invocation {
 
 /// A string field of a JSON object, for identifying malformed records.
 pub(crate) fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
-    value.pointer(pointer).and_then(Value::as_str)
+    at(value, pointer).and_then(Value::as_str)
+}
+
+/// The value at `pointer`, a path of object keys (`/kinesis/data`), as [`Value::pointer`] finds
+/// it. Unlike `Value::pointer` it takes neither `~` escapes nor array indices, and so copies no
+/// key: every record's fields are read this way, and `Value::pointer`'s unescaping was 10% of
+/// the CPU the blueprint's own code spent on a 1,000-record Echo batch.
+pub(crate) fn at<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> {
+    debug_assert!(
+        pointer.starts_with('/') && !pointer.contains('~'),
+        "{pointer}"
+    );
+    pointer
+        .split('/')
+        .skip(1)
+        .try_fold(value, |value, key| value.as_object()?.get(key))
 }
 
 /// Deserialize one record, with the failing field's path in the error.
@@ -214,8 +229,12 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(
             clip(value.to_string())
         ));
     }
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| clip(format!("malformed {what} record: {e}")))
+    // The path is only needed in an error, so a record is read again to find it: tracking it
+    // on every read was a quarter of the blueprint's own CPU on a 1,000-record Echo batch.
+    T::deserialize(value).or_else(|_| {
+        serde_path_to_error::deserialize(value)
+            .map_err(|e| clip(format!("malformed {what} record: {e}")))
+    })
 }
 
 /// A message that quotes a long value (serde's errors quote the string they reject) keeps its
@@ -401,6 +420,34 @@ pub(crate) mod tests {
                 Payload::Json(odd)
             );
         }
+    }
+
+    #[test]
+    fn at_finds_what_value_pointer_finds_along_object_keys() {
+        let event = serde_json::json!({
+            "kinesis": {"data": "aGk=", "partitionKey": "k", "n": null, "list": [{"a": 1}]},
+            "a/b": 1,
+            "": {"": 2},
+        });
+        for pointer in [
+            "/kinesis",
+            "/kinesis/data",
+            "/kinesis/partitionKey",
+            "/kinesis/n",
+            "/kinesis/missing",
+            "/kinesis/data/deeper",
+            "/missing/data",
+            "/kinesis/list",
+            "/",
+            "//",
+        ] {
+            assert_eq!(at(&event, pointer), event.pointer(pointer), "{pointer}");
+        }
+        // Through an array it goes nowhere (no pointer the blueprint reads crosses one).
+        assert_eq!(at(&event, "/kinesis/list/0/a"), None);
+        assert_eq!(str_at(&event, "/kinesis/data"), Some("aGk="));
+        assert_eq!(str_at(&event, "/kinesis/n"), None);
+        assert_eq!(str_at(&serde_json::json!("text"), "/kinesis"), None);
     }
 
     #[test]

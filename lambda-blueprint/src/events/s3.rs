@@ -4,7 +4,7 @@ use aws_lambda_events::event::s3::S3EventRecord;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::{Payload, Record, RecordInput, RecordMeta, parse, str_at};
+use super::{Payload, Record, RecordInput, RecordMeta, at, parse, str_at};
 
 /// An S3 key as notifications send it: `+` for spaces, the rest percent-encoded.
 pub(crate) fn decode_key(raw: &str) -> Result<String, String> {
@@ -83,9 +83,9 @@ pub(crate) fn eventbridge_record(event: &Value) -> Record {
     match (bucket, key) {
         (Some(bucket), Some(key)) => {
             let fields = json!({
-                "size": event.pointer("/detail/object/size"),
-                "etag": event.pointer("/detail/object/etag"),
-                "version_id": event.pointer("/detail/object/version-id"),
+                "size": at(event, "/detail/object/size"),
+                "etag": at(event, "/detail/object/etag"),
+                "version_id": at(event, "/detail/object/version-id"),
                 "event_name": event.get("detail-type"),
                 "event_time": event.get("time"),
             });
