@@ -15,11 +15,15 @@ pub(crate) fn peak_rss_kib(pid: u32) -> Option<u64> {
 
 /// The CPU time process `pid` has used, summed over its threads, in nanoseconds (the scheduler's
 /// own count, `/proc/<pid>/task/*/schedstat`: exact, where `utime` and `stime` count 10 ms
-/// ticks). A thread that ended is not counted.
+/// ticks). A thread that ended, even while this reads, is not counted. None when the process is
+/// gone or the kernel keeps no such count.
 pub(crate) fn cpu_ns(pid: u32) -> Option<u64> {
     let mut total = 0;
     for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
-        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        let Ok(stat) = task.and_then(|t| std::fs::read_to_string(t.path().join("schedstat")))
+        else {
+            continue;
+        };
         total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
     }
     Some(total)
@@ -117,5 +121,25 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_time_grows_with_work_done() {
+        let pid = std::process::id();
+        let before = cpu_ns(pid).expect("this kernel keeps /proc/<pid>/task/*/schedstat");
+        // 20 million dependent multiplications: at least 60 million cycles, some 20 ms, however
+        // busy the machine (a count of work, not of time).
+        let mut x = 1u64;
+        for _ in 0..20_000_000 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let after = cpu_ns(pid).unwrap();
+        assert!(after - before >= 5_000_000, "{before} -> {after} ({x})");
+        assert_eq!(cpu_ns(u32::MAX), None);
     }
 }
