@@ -72,9 +72,8 @@ async fn respond(State((state, done)): State<Shared>, body: Bytes) -> StatusCode
     let now = Instant::now();
     let mut fake = state.lock().unwrap_or_else(|e| e.into_inner());
     fake.cpu_at_answer = fake.pid.and_then(cpu_ns);
+    fake.answered = Some((now, serde_json::from_slice(&body).unwrap_or(Value::Null)));
     drop(fake);
-    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    state.lock().unwrap_or_else(|e| e.into_inner()).answered = Some((now, value));
     done.notify_one();
     StatusCode::ACCEPTED
 }

@@ -52,7 +52,7 @@ pub struct FakeAlgorithm {
     deadlines: Arc<Mutex<Vec<Option<Instant>>>>,
     algorithms: Arc<Mutex<Vec<String>>>,
     /// Calls running now, and the most that ever ran at once.
-    running: Arc<(AtomicUsize, AtomicUsize)>,
+    running: Arc<Gauge>,
 }
 
 impl FakeAlgorithm {
@@ -150,7 +150,7 @@ impl FakeAlgorithm {
 
     /// The most calls that ever ran at once.
     pub fn peak_concurrency(&self) -> usize {
-        self.running.1.load(Ordering::SeqCst)
+        self.running.peak.load(Ordering::SeqCst)
     }
 
     /// Forget the inputs (and deadlines and algorithms) so far.
@@ -203,11 +203,33 @@ impl AlgorithmCaller for FakeAlgorithm {
             .push(request.algorithm.to_string());
         self.inputs.lock().unwrap().push(input.to_json());
         self.deadlines.lock().unwrap().push(deadline);
-        let now = self.running.0.fetch_add(1, Ordering::SeqCst) + 1;
-        self.running.1.fetch_max(now, Ordering::SeqCst);
-        let answered = self.answer(&input, timeout).await;
-        self.running.0.fetch_sub(1, Ordering::SeqCst);
-        answered
+        let _running = self.running.enter();
+        self.answer(&input, timeout).await
+    }
+}
+
+/// A count of calls running, and its peak.
+#[derive(Debug, Default)]
+struct Gauge {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Gauge {
+    /// Count a call in until the guard is dropped (also when the call is dropped mid-way).
+    fn enter(&self) -> impl Drop + '_ {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        Leave(self)
+    }
+}
+
+/// Counts a call out of its [`Gauge`] when dropped.
+struct Leave<'a>(&'a Gauge);
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
